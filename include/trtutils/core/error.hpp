@@ -43,6 +43,13 @@ class ModelError : public Error {
   using Error::Error;
 };
 
+/// A model uses an operator, attribute value, opset or dtype the library does
+/// not implement (as opposed to a model that is malformed).
+class UnsupportedError : public ModelError {
+ public:
+  using ModelError::ModelError;
+};
+
 /// A CUDA runtime/driver call failed. Keeps the call text, error name and
 /// description, and the place it was made.
 class CudaError : public Error {
