@@ -28,6 +28,11 @@ void InferContext::set_output(std::size_t i, DType dtype, ir::MaybeShape shape) 
   out->set_shape(std::move(shape));
 }
 
+void InferContext::set_output_constant(std::size_t i, HostTensor value) {
+  ir::Value* out = node_.output(i);
+  if (out) out->set_constant(std::move(value));
+}
+
 void InferContext::fail(const std::string& message) const {
   throw ModelError(detail::concat(node_.describe(), ": ", message));
 }

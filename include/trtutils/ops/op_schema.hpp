@@ -32,6 +32,9 @@ class InferContext {
 
   std::size_t output_count() const noexcept { return node_.outputs().size(); }
   void set_output(std::size_t i, DType dtype, ir::MaybeShape shape);
+  /// Output i is known at build time (e.g. Shape of a static input): sets its
+  /// dtype, shape and data.
+  void set_output_constant(std::size_t i, HostTensor value);
 
   /// Throws ModelError / UnsupportedError prefixed with the node's description.
   [[noreturn]] void fail(const std::string& message) const;
