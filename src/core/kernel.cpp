@@ -1,0 +1,172 @@
+#include "trtutils/core/kernel.hpp"
+
+#include <cstring>
+#include <utility>
+
+#include "trtutils/core/cuda_check.hpp"
+
+namespace trtutils::core {
+
+namespace {
+
+constexpr unsigned kMaxThreadsPerBlock = 1024;
+constexpr unsigned kMaxBlockZ = 64;
+constexpr unsigned kMaxGridYZ = 65535;
+constexpr unsigned kMaxGridX = 2147483647U;
+// Dynamic shared memory above this needs cudaFuncAttributeMaxDynamicSharedMemorySize.
+constexpr std::size_t kDefaultSharedMemLimit = std::size_t{48} * 1024;
+
+std::size_t round_up(std::size_t value, std::size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+// The number of parameters is not reported directly: ask for index 0, 1, ...
+// until the runtime answers cudaErrorInvalidValue ("paramIndex must be less
+// than the number of parameters").
+std::vector<ParamInfo> read_param_layout(cudaKernel_t kernel) {
+  const void* function = reinterpret_cast<const void*>(kernel);
+  std::vector<ParamInfo> params;
+  for (std::size_t index = 0;; ++index) {
+    ParamInfo info;
+    const cudaError_t status = cudaFuncGetParamInfo(function, index, &info.offset, &info.size);
+    if (status == cudaErrorInvalidValue) {
+      (void)cudaGetLastError();
+      return params;
+    }
+    TRTUTILS_CUDA_CHECK(status);
+    params.push_back(info);
+  }
+}
+
+}  // namespace
+
+void KernelArgs::push_bytes(const void* data, std::size_t size, std::size_t alignment,
+                            const char* type_name) {
+  TRTUTILS_CHECK(
+      alignment > 0 && alignment <= alignof(std::max_align_t) && (alignment & (alignment - 1)) == 0,
+      "kernel argument alignment ", alignment, " is not a power of two up to ",
+      alignof(std::max_align_t));
+  const std::size_t offset = round_up(used_, alignment);
+  used_ = offset + size;
+  storage_.resize(round_up(used_, sizeof(std::max_align_t)) / sizeof(std::max_align_t));
+  if (size > 0) std::memcpy(reinterpret_cast<char*>(storage_.data()) + offset, data, size);
+  entries_.push_back({offset, size, type_name});
+}
+
+std::vector<void*> KernelArgs::pointers() const {
+  std::vector<void*> result;
+  result.reserve(entries_.size());
+  // cudaLaunchKernel takes void** but only reads through it.
+  char* base = const_cast<char*>(reinterpret_cast<const char*>(storage_.data()));
+  for (const Entry& entry : entries_) result.push_back(base + entry.offset);
+  return result;
+}
+
+void check_arguments(std::string_view kernel_name, const std::vector<ParamInfo>& params,
+                     const KernelArgs& args) {
+  TRTUTILS_CHECK(args.count() == params.size(), "kernel '", kernel_name, "' takes ", params.size(),
+                 params.size() == 1 ? " parameter" : " parameters", ", got ", args.count());
+  for (std::size_t index = 0; index < params.size(); ++index) {
+    TRTUTILS_CHECK(args.size_of(index) == params[index].size, "parameter ", index + 1, " of '",
+                   kernel_name, "' is ", params[index].size, " bytes, argument is ",
+                   args.size_of(index), " bytes (", args.type_name_of(index),
+                   "?); pass a value of the parameter's exact type");
+  }
+}
+
+void check_launch_dimensions(std::string_view kernel_name, dim3 grid, dim3 block) {
+  TRTUTILS_CHECK(grid.x > 0 && grid.y > 0 && grid.z > 0, "grid of '", kernel_name, "' is (", grid.x,
+                 ", ", grid.y, ", ", grid.z, "); every dimension must be at least 1");
+  TRTUTILS_CHECK(block.x > 0 && block.y > 0 && block.z > 0, "block of '", kernel_name, "' is (",
+                 block.x, ", ", block.y, ", ", block.z, "); every dimension must be at least 1");
+  const std::uint64_t threads = std::uint64_t{block.x} * block.y * block.z;
+  TRTUTILS_CHECK(threads <= kMaxThreadsPerBlock, "block of '", kernel_name, "' is (", block.x, ", ",
+                 block.y, ", ", block.z, ") = ", threads, " threads; at most ", kMaxThreadsPerBlock,
+                 " threads per block");
+  TRTUTILS_CHECK(block.z <= kMaxBlockZ, "block.z of '", kernel_name, "' is ", block.z, "; at most ",
+                 kMaxBlockZ);
+  TRTUTILS_CHECK(grid.x <= kMaxGridX, "grid.x of '", kernel_name, "' is ", grid.x, "; at most ",
+                 kMaxGridX);
+  TRTUTILS_CHECK(grid.y <= kMaxGridYZ && grid.z <= kMaxGridYZ, "grid of '", kernel_name, "' is (",
+                 grid.x, ", ", grid.y, ", ", grid.z, "); grid.y and grid.z are at most ",
+                 kMaxGridYZ);
+}
+
+std::string current_device_arch() {
+  int device = 0;
+  TRTUTILS_CUDA_CHECK(cudaGetDevice(&device));
+  int major = 0;
+  int minor = 0;
+  TRTUTILS_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  TRTUTILS_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  return trtutils::detail::concat("sm_", major, minor);
+}
+
+Kernel::Kernel(std::string_view source, std::string_view name_expression,
+               const std::vector<std::string>& options, std::string arch, KernelCache* cache)
+    : name_(name_expression), arch_(arch.empty() ? current_device_arch() : std::move(arch)) {
+  CompiledKernel compiled =
+      cache != nullptr ? cache->compile(CodeKind::cubin, source, name_expression, options, arch_)
+                       : compile_to_cubin(source, name_expression, options, arch_);
+  lowered_name_ = std::move(compiled.lowered_name);
+  TRTUTILS_CUDA_CHECK(cudaLibraryLoadData(&library_, compiled.code.data(), nullptr, nullptr, 0,
+                                          nullptr, nullptr, 0));
+  try {
+    TRTUTILS_CUDA_CHECK(cudaLibraryGetKernel(&kernel_, library_, lowered_name_.c_str()));
+    params_ = read_param_layout(kernel_);
+  } catch (...) {
+    release();
+    throw;
+  }
+}
+
+Kernel::~Kernel() { release(); }
+
+Kernel::Kernel(Kernel&& other) noexcept
+    : name_(std::move(other.name_)),
+      lowered_name_(std::move(other.lowered_name_)),
+      arch_(std::move(other.arch_)),
+      library_(std::exchange(other.library_, nullptr)),
+      kernel_(std::exchange(other.kernel_, nullptr)),
+      params_(std::move(other.params_)) {}
+
+Kernel& Kernel::operator=(Kernel&& other) noexcept {
+  if (this != &other) {
+    release();
+    name_ = std::move(other.name_);
+    lowered_name_ = std::move(other.lowered_name_);
+    arch_ = std::move(other.arch_);
+    library_ = std::exchange(other.library_, nullptr);
+    kernel_ = std::exchange(other.kernel_, nullptr);
+    params_ = std::move(other.params_);
+  }
+  return *this;
+}
+
+void Kernel::release() noexcept {
+  if (library_ != nullptr) {
+    // Unloading at process exit may find the runtime already gone; nothing to do then.
+    (void)cudaLibraryUnload(library_);
+    library_ = nullptr;
+  }
+  kernel_ = nullptr;
+}
+
+void Kernel::call(dim3 grid, dim3 block, cudaStream_t stream, const KernelArgs& args,
+                  std::size_t shared_mem) const {
+  TRTUTILS_CHECK(kernel_ != nullptr, "kernel '", name_, "' was moved from; it cannot launch");
+  check_arguments(name_, params_, args);
+  check_launch_dimensions(name_, grid, block);
+  const void* function = reinterpret_cast<const void*>(kernel_);
+  if (shared_mem > kDefaultSharedMemLimit) {
+    TRTUTILS_CHECK(shared_mem <= static_cast<std::size_t>(INT32_MAX), "dynamic shared memory of '",
+                   name_, "' is ", shared_mem, " bytes; far above any GPU's limit");
+    TRTUTILS_CUDA_CHECK(cudaFuncSetAttribute(function, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                             static_cast<int>(shared_mem)));
+  }
+  std::vector<void*> pointers = args.pointers();
+  TRTUTILS_CUDA_CHECK(cudaLaunchKernel(function, grid, block, pointers.data(), shared_mem, stream));
+  TRTUTILS_CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace trtutils::core
