@@ -51,15 +51,22 @@ void KernelArgs::push_bytes(const void* data, std::size_t size, std::size_t alig
   storage_.resize(round_up(used_, sizeof(std::max_align_t)) / sizeof(std::max_align_t));
   if (size > 0) std::memcpy(reinterpret_cast<char*>(storage_.data()) + offset, data, size);
   entries_.push_back({offset, size, type_name});
+  // storage_ may have moved: rebuild the pointer array now so that launching
+  // needs no allocation.
+  char* base = reinterpret_cast<char*>(storage_.data());
+  pointers_.clear();
+  for (const Entry& entry : entries_) pointers_.push_back(base + entry.offset);
 }
 
-std::vector<void*> KernelArgs::pointers() const {
-  std::vector<void*> result;
-  result.reserve(entries_.size());
-  // cudaLaunchKernel takes void** but only reads through it.
-  char* base = const_cast<char*>(reinterpret_cast<const char*>(storage_.data()));
-  for (const Entry& entry : entries_) result.push_back(base + entry.offset);
-  return result;
+KernelArgs::KernelArgs(const KernelArgs& other)
+    : storage_(other.storage_), used_(other.used_), entries_(other.entries_) {
+  char* base = reinterpret_cast<char*>(storage_.data());
+  for (const Entry& entry : entries_) pointers_.push_back(base + entry.offset);
+}
+
+KernelArgs& KernelArgs::operator=(const KernelArgs& other) {
+  if (this != &other) *this = KernelArgs(other);
+  return *this;
 }
 
 void check_arguments(std::string_view kernel_name, const std::vector<ParamInfo>& params,
@@ -152,7 +159,7 @@ void Kernel::release() noexcept {
   kernel_ = nullptr;
 }
 
-void Kernel::call(dim3 grid, dim3 block, cudaStream_t stream, const KernelArgs& args,
+void Kernel::call(dim3 grid, dim3 block, StreamView stream, const KernelArgs& args,
                   std::size_t shared_mem) const {
   TRTUTILS_CHECK(kernel_ != nullptr, "kernel '", name_, "' was moved from; it cannot launch");
   check_arguments(name_, params_, args);
@@ -164,8 +171,10 @@ void Kernel::call(dim3 grid, dim3 block, cudaStream_t stream, const KernelArgs& 
     TRTUTILS_CUDA_CHECK(cudaFuncSetAttribute(function, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                              static_cast<int>(shared_mem)));
   }
-  std::vector<void*> pointers = args.pointers();
-  TRTUTILS_CUDA_CHECK(cudaLaunchKernel(function, grid, block, pointers.data(), shared_mem, stream));
+  // cudaLaunchKernel takes void** but only reads through it.
+  void** pointers = const_cast<void**>(args.pointers().data());
+  TRTUTILS_CUDA_CHECK(
+      cudaLaunchKernel(function, grid, block, pointers, shared_mem, stream.handle()));
   TRTUTILS_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "trtutils/core/kernel_cache.hpp"
+#include "trtutils/core/stream.hpp"
 
 namespace trtutils::core {
 
@@ -58,6 +59,12 @@ constexpr const char* argument_type_name() {
 class KernelArgs {
  public:
   KernelArgs() = default;
+  KernelArgs(const KernelArgs& other);
+  KernelArgs& operator=(const KernelArgs& other);
+  // Moving a vector keeps its buffer, so the cached pointers stay valid.
+  KernelArgs(KernelArgs&&) noexcept = default;
+  KernelArgs& operator=(KernelArgs&&) noexcept = default;
+  ~KernelArgs() = default;
 
   template <typename... Args>
   static KernelArgs of(const Args&... args) {
@@ -85,7 +92,7 @@ class KernelArgs {
   const char* type_name_of(std::size_t index) const { return entries_.at(index).type_name; }
   /// Pointers to each argument's bytes, as cudaLaunchKernel wants them. Valid
   /// until this object is changed or destroyed.
-  std::vector<void*> pointers() const;
+  const std::vector<void*>& pointers() const noexcept { return pointers_; }
 
  private:
   struct Entry {
@@ -98,6 +105,7 @@ class KernelArgs {
   std::vector<std::max_align_t> storage_;
   std::size_t used_ = 0;
   std::vector<Entry> entries_;
+  std::vector<void*> pointers_;  // one per entry, into storage_
 };
 
 /// Throws InvalidArgument unless `args` matches `params` in count and in
@@ -143,12 +151,12 @@ class Kernel {
   /// Checks `args` and the dimensions, then launches on `stream`; throws
   /// InvalidArgument (launching nothing) on a mismatch, CudaError when the
   /// launch fails.
-  void call(dim3 grid, dim3 block, cudaStream_t stream, const KernelArgs& args,
+  void call(dim3 grid, dim3 block, StreamView stream, const KernelArgs& args,
             std::size_t shared_mem = 0) const;
 
   /// create_args + call, without dynamic shared memory.
   template <typename... Args>
-  void launch(dim3 grid, dim3 block, cudaStream_t stream, const Args&... args) const {
+  void launch(dim3 grid, dim3 block, StreamView stream, const Args&... args) const {
     call(grid, block, stream, KernelArgs::of(args...));
   }
 

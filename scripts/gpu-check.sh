@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every GPU test, the demo and the GPU benchmarks in one call on a GPU machine.
+#
+#   scripts/gpu-check.sh package   # here: Release build, binaries + the shared
+#                                  # libraries they need copied into .gpu/
+#   scripts/gpu-check.sh run       # there: runs everything from .gpu/, writes
+#                                  # logs under $OUT (or ./gpu-check-out), and
+#                                  # ends with "gpu-check: N passed, N failed, N skipped"
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-run}
+
+package() {
+  set -e
+  BUILD_DIR=build-gpu BUILD_TYPE=Release scripts/build.sh -DTRTUTILS_WARNINGS_AS_ERRORS=ON
+  rm -rf .gpu && mkdir -p .gpu/bin .gpu/lib
+  cp build-gpu/tests/bin/* .gpu/bin/
+  for extra in build-gpu/examples/scale_swap_transpose build-gpu/tools/onnx_conformance/trtutils-conformance; do
+    [[ -x $extra ]] && cp "$extra" .gpu/bin/
+  done
+  strip --strip-debug .gpu/bin/* 2>/dev/null || true
+  # Project-external shared libraries that the GPU machine lacks (ONNX,
+  # protobuf): everything ldd resolves outside libc's and CUDA's own.
+  for bin in .gpu/bin/*; do
+    ldd "$bin" | awk '/=> \//{print $3}'
+  done | sort -u | grep -E 'libonnx|libprotobuf' | xargs -r -I{} cp -L {} .gpu/lib/
+  du -sh .gpu
+}
+
+run() {
+  local out=${OUT:-$PWD/gpu-check-out}
+  mkdir -p "$out"
+  local log=$out/gpu-check.log
+  local nvidia_libs
+  nvidia_libs=$(ls -d /opt/torch/.venv/lib/python3.12/site-packages/nvidia/*/lib 2>/dev/null | tr '\n' ':')
+  export LD_LIBRARY_PATH="$PWD/.gpu/lib:${nvidia_libs}/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+  export TRTUTILS_KERNEL_CACHE_DIR=${TRTUTILS_KERNEL_CACHE_DIR:-/tmp/trtutils-kernel-cache}
+  : >"$log"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee -a "$log"
+  mkdir -p "$out/json"
+  for bin in .gpu/bin/*_test; do
+    name=$(basename "$bin")
+    echo "=== $name" >>"$log"
+    timeout 300 "$bin" --gtest_output="json:$out/json/$name.json" >>"$log" 2>&1
+    echo "=== $name exit $?" >>"$log"
+  done
+  if [[ -x .gpu/bin/scale_swap_transpose ]]; then
+    echo "=== demo" >>"$log"
+    .gpu/bin/scale_swap_transpose >>"$log" 2>&1
+    echo "=== demo exit $?" >>"$log"
+  fi
+  python3 scripts/summarize_gtest.py "$out/json" "$log" | tee -a "$log"
+  tar -C "$out" -czf "$out/gtest-json.tar.gz" json && rm -rf "$out/json"
+}
+
+case $mode in
+  package) package ;;
+  run) run ;;
+  *) echo "usage: $0 package|run" >&2; exit 2 ;;
+esac

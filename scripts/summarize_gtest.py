@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Sums GoogleTest JSON reports (one per binary) into one line.
+
+A binary that ran but left no report (crash, timeout) counts as one failure,
+as does a demo that exited non-zero (read from the log's '=== demo exit N').
+Prints failing test names, then 'gpu-check: N passed, N failed, N skipped'.
+"""
+import json
+import pathlib
+import re
+import sys
+
+json_dir = pathlib.Path(sys.argv[1])
+log = pathlib.Path(sys.argv[2]).read_text(errors="replace") if len(sys.argv) > 2 else ""
+passed = failed = skipped = 0
+failures = []
+for exit_line in re.finditer(r"^=== (\S+) exit (\d+)$", log, re.M):
+    name, code = exit_line.group(1), int(exit_line.group(2))
+    report = json_dir / f"{name}.json"
+    if name == "demo":
+        if code == 0:
+            passed += 1
+        else:
+            failed += 1
+            failures.append(f"demo (exit {code})")
+        continue
+    if not report.exists():
+        failed += 1
+        failures.append(f"{name} (no report, exit {code})")
+        continue
+    data = json.loads(report.read_text())
+    for suite in data.get("testsuites", []):
+        for test in suite.get("testsuite", []):
+            full = f"{name}:{suite['name']}.{test['name']}"
+            if test.get("failures"):
+                failed += 1
+                failures.append(full)
+            elif test.get("result") == "SKIPPED" or test.get("status") == "NOTRUN":
+                skipped += 1
+            else:
+                passed += 1
+for f in failures:
+    print(f"FAILED {f}")
+print(f"gpu-check: {passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
