@@ -99,6 +99,21 @@ HostTensor from_compute(HostTensor tensor, DType dtype) {
   return tensor.dtype() == dtype ? std::move(tensor) : tensor.cast(dtype);
 }
 
+DType dtype_from_onnx_type(std::int64_t onnx_type) noexcept {
+  switch (onnx_type) {
+    case 1: return DType::kFloat32;
+    case 2: return DType::kUInt8;
+    case 3: return DType::kInt8;
+    case 6: return DType::kInt32;
+    case 7: return DType::kInt64;
+    case 9: return DType::kBool;
+    case 10: return DType::kFloat16;
+    case 11: return DType::kFloat64;
+    case 16: return DType::kBFloat16;
+    default: return DType::kUndefined;
+  }
+}
+
 std::optional<Shape> static_input_shape(const InferContext& ctx, std::size_t i) {
   if (!ctx.has_input(i)) return std::nullopt;
   const ir::MaybeShape& shape = ctx.input_shape(i);

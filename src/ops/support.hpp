@@ -74,6 +74,12 @@ void for_each_index(const Shape& shape, F&& f) {
   }
 }
 
+/// The DType for an ONNX TensorProto.DataType number as attributes carry it
+/// (Cast's `to`, EyeLike's `dtype`...): 1 FLOAT, 2 UINT8, 3 INT8, 6 INT32,
+/// 7 INT64, 9 BOOL, 10 FLOAT16, 11 DOUBLE, 16 BFLOAT16. kUndefined for types
+/// trtutils has no dtype for (string, u16, i16, u32, u64, complex, f8...).
+DType dtype_from_onnx_type(std::int64_t onnx_type) noexcept;
+
 /// The fully known shape of input i in a shape rule, or nullopt.
 std::optional<Shape> static_input_shape(const InferContext& ctx, std::size_t i);
 
