@@ -1,0 +1,477 @@
+// Resize (ONNX Resize-10/11/13/18) and Upsample (Upsample-7/9, the deprecated
+// predecessor): N-d nearest / linear / cubic interpolation of every resized
+// axis, separable (the weight of an input element is the product of its
+// per-axis weights).
+//
+// Semantics follow the operator page and ONNX's own reference implementation
+// (interpolate_1d_with_x in the backend test cases):
+// - the output coordinate x maps to x_original through
+//   coordinate_transformation_mode, with `length_resized` = scale * input
+//   length (an unrounded value when scales are given, the output size when
+//   sizes are);
+// - neighbours outside the input are clamped to the edge ("edge" padding),
+//   except that cubic with exclude_outside drops them and renormalises;
+// - tf_crop_and_resize returns extrapolation_value wherever x_original lies
+//   outside [0, length - 1] on any axis;
+// - an integral x_original reads that element exactly for every mode.
+// Resize-10 and Upsample have no coordinate mode: they are "asymmetric", and
+// nearest truncates (ONNX Runtime's legacy rule: ceil when downsampling).
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "ops/image/image_ops.hpp"
+#include "ops/support.hpp"
+
+namespace trtutils::ops::image {
+namespace {
+
+enum class Mode { kNearest, kLinear, kCubic };
+enum class CoordinateMode {
+  kHalfPixel,
+  kPytorchHalfPixel,
+  kAlignCorners,
+  kAsymmetric,
+  kTfHalfPixelForNn,
+  kTfCropAndResize
+};
+enum class NearestMode { kRoundPreferFloor, kRoundPreferCeil, kFloor, kCeil, kLegacy };
+enum class AspectPolicy { kStretch, kNotLarger, kNotSmaller };
+
+struct ResizeAttributes {
+  Mode mode = Mode::kNearest;
+  CoordinateMode coordinates = CoordinateMode::kHalfPixel;
+  NearestMode nearest = NearestMode::kRoundPreferFloor;
+  double cubic_a = -0.75;
+  bool exclude_outside = false;
+  double extrapolation_value = 0.0;
+  AspectPolicy policy = AspectPolicy::kStretch;
+  std::vector<std::int64_t> axes;  // as given (maybe negative); empty = all
+};
+
+/// How one axis is resampled.
+struct AxisPlan {
+  std::int64_t in_size = 0;
+  std::int64_t out_size = 0;
+  double scale = 1.0;
+  double length_resized = 0.0;
+  double roi_start = 0.0;
+  double roi_end = 1.0;
+};
+
+template <typename Ctx>
+Mode parse_mode(const Ctx& ctx, std::string mode) {
+  if (mode == "nearest") return Mode::kNearest;
+  // "bilinear" is what some Upsample-7 exporters wrote for "linear".
+  if (mode == "linear" || mode == "bilinear") return Mode::kLinear;
+  if (mode == "cubic" && ctx.node().op_type() == "Resize" && ctx.opset() >= 11) return Mode::kCubic;
+  ctx.fail(detail::concat("mode '", mode, "' is not one of nearest, linear",
+                          ctx.opset() >= 11 ? ", cubic" : ""));
+}
+
+template <typename Ctx>
+ResizeAttributes parse_attributes(const Ctx& ctx) {
+  const ir::Attributes& a = ctx.attributes();
+  ResizeAttributes r;
+  r.mode = parse_mode(ctx, a.get_string("mode", "nearest"));
+  const bool legacy = ctx.node().op_type() == "Upsample" || ctx.opset() < 11;
+  if (legacy) {
+    r.coordinates = CoordinateMode::kAsymmetric;
+    r.nearest = NearestMode::kLegacy;
+    return r;
+  }
+  const std::string coordinates = a.get_string("coordinate_transformation_mode", "half_pixel");
+  if (coordinates == "half_pixel") {
+    r.coordinates = CoordinateMode::kHalfPixel;
+  } else if (coordinates == "pytorch_half_pixel") {
+    r.coordinates = CoordinateMode::kPytorchHalfPixel;
+  } else if (coordinates == "align_corners") {
+    r.coordinates = CoordinateMode::kAlignCorners;
+  } else if (coordinates == "asymmetric") {
+    r.coordinates = CoordinateMode::kAsymmetric;
+  } else if (coordinates == "tf_half_pixel_for_nn") {
+    r.coordinates = CoordinateMode::kTfHalfPixelForNn;
+  } else if (coordinates == "tf_crop_and_resize") {
+    r.coordinates = CoordinateMode::kTfCropAndResize;
+  } else if (coordinates == "half_pixel_symmetric") {
+    ctx.unsupported("coordinate_transformation_mode 'half_pixel_symmetric' (opset 19)");
+  } else {
+    ctx.fail(detail::concat("unknown coordinate_transformation_mode '", coordinates, "'"));
+  }
+  const std::string nearest = a.get_string("nearest_mode", "round_prefer_floor");
+  if (nearest == "round_prefer_floor") {
+    r.nearest = NearestMode::kRoundPreferFloor;
+  } else if (nearest == "round_prefer_ceil") {
+    r.nearest = NearestMode::kRoundPreferCeil;
+  } else if (nearest == "floor") {
+    r.nearest = NearestMode::kFloor;
+  } else if (nearest == "ceil") {
+    r.nearest = NearestMode::kCeil;
+  } else {
+    ctx.fail(detail::concat("unknown nearest_mode '", nearest, "'"));
+  }
+  r.cubic_a = a.get_float("cubic_coeff_a", -0.75F);
+  r.exclude_outside = a.get_int("exclude_outside", 0) != 0;
+  r.extrapolation_value = a.get_float("extrapolation_value", 0.0F);
+  if (a.get_int("antialias", 0) != 0) ctx.unsupported("antialias=1 (opset 18) is not implemented");
+  const std::string policy = a.get_string("keep_aspect_ratio_policy", "stretch");
+  if (policy == "stretch") {
+    r.policy = AspectPolicy::kStretch;
+  } else if (policy == "not_larger") {
+    r.policy = AspectPolicy::kNotLarger;
+  } else if (policy == "not_smaller") {
+    r.policy = AspectPolicy::kNotSmaller;
+  } else {
+    ctx.fail(detail::concat("unknown keep_aspect_ratio_policy '", policy, "'"));
+  }
+  r.axes = a.get_ints("axes", {});
+  return r;
+}
+
+/// The resized axes in [0, rank), in the order scales/sizes/roi list them.
+template <typename Ctx>
+std::vector<std::int64_t> resized_axes(const Ctx& ctx, const ResizeAttributes& attrs,
+                                       std::int64_t rank) {
+  std::vector<std::int64_t> axes;
+  if (attrs.axes.empty()) {
+    for (std::int64_t d = 0; d < rank; ++d) axes.push_back(d);
+    return axes;
+  }
+  std::vector<bool> seen(static_cast<std::size_t>(rank), false);
+  for (const std::int64_t axis : attrs.axes) {
+    const std::int64_t d = normalize_axis(axis, rank, ctx.node());
+    if (seen[static_cast<std::size_t>(d)]) ctx.fail(detail::concat("axis ", axis, " repeats"));
+    seen[static_cast<std::size_t>(d)] = true;
+    axes.push_back(d);
+  }
+  return axes;
+}
+
+/// Where the operator keeps its resize targets, by op and opset.
+struct InputSlots {
+  std::optional<std::size_t> roi, scales, sizes;
+};
+
+InputSlots input_slots(const ir::Node& node, std::int64_t opset) {
+  if (node.op_type() == "Upsample") return opset >= 9 ? InputSlots{{}, 1, {}} : InputSlots{};
+  if (opset < 11) return {{}, 1, {}};
+  return {1, 2, 3};
+}
+
+/// Per-axis output sizes and scales from the input shape and either scales or
+/// sizes (one per resized axis). Fails on malformed values.
+template <typename Ctx>
+std::vector<AxisPlan> plan_axes(const Ctx& ctx, const ResizeAttributes& attrs, const Shape& in,
+                                const std::vector<std::int64_t>& axes,
+                                const std::vector<double>* scales,
+                                const std::vector<std::int64_t>* sizes,
+                                const std::vector<double>* roi) {
+  const std::size_t rank = in.size();
+  std::vector<AxisPlan> plan(rank);
+  for (std::size_t d = 0; d < rank; ++d) {
+    plan[d].in_size = in[d];
+    plan[d].out_size = in[d];
+    plan[d].length_resized = static_cast<double>(in[d]);
+  }
+  if ((scales == nullptr) == (sizes == nullptr)) {
+    ctx.fail("exactly one of 'scales' and 'sizes' must be given (non-empty)");
+  }
+  const std::vector<std::int64_t>* list_sizes = sizes;
+  const std::size_t count = scales ? scales->size() : sizes->size();
+  if (count != axes.size()) {
+    ctx.fail(detail::concat(scales ? "scales" : "sizes", " has ", count, " values for ",
+                            axes.size(), " resized axes"));
+  }
+  if (scales) {
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+      const double s = (*scales)[i];
+      if (!(s > 0.0)) ctx.fail(detail::concat("scales must be positive, got ", s));
+      AxisPlan& p = plan[static_cast<std::size_t>(axes[i])];
+      p.scale = s;
+      p.length_resized = s * static_cast<double>(p.in_size);
+      p.out_size = static_cast<std::int64_t>(std::floor(p.length_resized));
+    }
+  } else {
+    for (const std::int64_t size : *list_sizes) {
+      if (size < 0) ctx.fail(detail::concat("sizes must not be negative, got ", size));
+    }
+    if (attrs.policy == AspectPolicy::kStretch) {
+      for (std::size_t i = 0; i < axes.size(); ++i) {
+        AxisPlan& p = plan[static_cast<std::size_t>(axes[i])];
+        p.out_size = (*sizes)[i];
+        p.length_resized = static_cast<double>(p.out_size);
+        p.scale = p.in_size > 0 ? p.length_resized / static_cast<double>(p.in_size) : 1.0;
+      }
+    } else {
+      // keep_aspect_ratio_policy (Resize-18): one scale for all resized axes.
+      double scale = attrs.policy == AspectPolicy::kNotLarger ? INFINITY : 0.0;
+      for (std::size_t i = 0; i < axes.size(); ++i) {
+        const double r = static_cast<double>((*sizes)[i]) /
+                         static_cast<double>(plan[static_cast<std::size_t>(axes[i])].in_size);
+        scale = attrs.policy == AspectPolicy::kNotLarger ? std::min(scale, r) : std::max(scale, r);
+      }
+      for (const std::int64_t axis : axes) {
+        AxisPlan& p = plan[static_cast<std::size_t>(axis)];
+        p.scale = scale;
+        p.length_resized = scale * static_cast<double>(p.in_size);
+        p.out_size = static_cast<std::int64_t>(std::round(p.length_resized));
+      }
+    }
+  }
+  if (roi && !roi->empty() && attrs.coordinates == CoordinateMode::kTfCropAndResize) {
+    // roi = [starts..., ends...] over the resized axes (all axes before 18).
+    if (roi->size() != 2 * axes.size()) {
+      ctx.fail(detail::concat("roi has ", roi->size(), " values; expected ", 2 * axes.size()));
+    }
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+      AxisPlan& p = plan[static_cast<std::size_t>(axes[i])];
+      p.roi_start = (*roi)[i];
+      p.roi_end = (*roi)[axes.size() + i];
+    }
+  }
+  return plan;
+}
+
+/// x_original for output coordinate x; nullopt where tf_crop_and_resize
+/// extrapolates.
+std::optional<double> original_coordinate(const ResizeAttributes& attrs, const AxisPlan& p,
+                                          double x) {
+  const double in = static_cast<double>(p.in_size);
+  switch (attrs.coordinates) {
+    case CoordinateMode::kHalfPixel: return (x + 0.5) / p.scale - 0.5;
+    case CoordinateMode::kPytorchHalfPixel:
+      return p.length_resized > 1.0 ? (x + 0.5) / p.scale - 0.5 : 0.0;
+    case CoordinateMode::kAlignCorners:
+      return p.length_resized == 1.0 ? 0.0 : x * (in - 1.0) / (p.length_resized - 1.0);
+    case CoordinateMode::kAsymmetric: return x / p.scale;
+    case CoordinateMode::kTfHalfPixelForNn: return (x + 0.5) / p.scale;
+    case CoordinateMode::kTfCropAndResize: {
+      const double span = p.roi_end - p.roi_start;
+      const double xo = p.length_resized > 1.0
+                            ? p.roi_start * (in - 1.0) + x * span * (in - 1.0) / (p.length_resized - 1.0)
+                            : 0.5 * (p.roi_start + p.roi_end) * (in - 1.0);
+      if (xo < 0.0 || xo > in - 1.0) return std::nullopt;
+      return xo;
+    }
+  }
+  return x;
+}
+
+struct Tap {
+  std::int64_t index;
+  double weight;
+};
+
+/// Cubic convolution kernel (Keys) with parameter a, at distance d >= 0.
+double cubic_weight(double d, double a) {
+  if (d <= 1.0) return ((a + 2.0) * d - (a + 3.0)) * d * d + 1.0;
+  if (d < 2.0) return ((a * d - 5.0 * a) * d + 8.0 * a) * d - 4.0 * a;
+  return 0.0;
+}
+
+std::int64_t nearest_index(NearestMode mode, double x, bool downsampling) {
+  const double fl = std::floor(x);
+  if (fl == x) return static_cast<std::int64_t>(fl);
+  const double ratio = x - fl;
+  bool up = false;
+  switch (mode) {
+    case NearestMode::kRoundPreferFloor: up = ratio > 0.5; break;
+    case NearestMode::kRoundPreferCeil: up = ratio >= 0.5; break;
+    case NearestMode::kFloor: up = false; break;
+    case NearestMode::kCeil: up = true; break;
+    case NearestMode::kLegacy: up = downsampling; break;
+  }
+  return static_cast<std::int64_t>(fl) + (up ? 1 : 0);
+}
+
+/// For every output coordinate of one axis: the input elements it reads and
+/// their weights (empty = extrapolate).
+std::vector<std::vector<Tap>> axis_taps(const ResizeAttributes& attrs, const AxisPlan& p) {
+  std::vector<std::vector<Tap>> taps(static_cast<std::size_t>(p.out_size));
+  const auto clamp = [&](std::int64_t i) { return std::clamp<std::int64_t>(i, 0, p.in_size - 1); };
+  for (std::int64_t o = 0; o < p.out_size; ++o) {
+    std::vector<Tap>& t = taps[static_cast<std::size_t>(o)];
+    const std::optional<double> xo = original_coordinate(attrs, p, static_cast<double>(o));
+    if (!xo) continue;
+    const double x = *xo;
+    const double fl = std::floor(x);
+    const auto base = static_cast<std::int64_t>(fl);
+    const double ratio = x - fl;
+    switch (attrs.mode) {
+      case Mode::kNearest:
+        t.push_back({clamp(nearest_index(attrs.nearest, x, p.scale < 1.0)), 1.0});
+        break;
+      case Mode::kLinear:
+        t.push_back({clamp(base), 1.0 - ratio});
+        if (ratio != 0.0) t.push_back({clamp(base + 1), ratio});
+        break;
+      case Mode::kCubic: {
+        double total = 0.0;
+        for (std::int64_t k = -1; k <= 2; ++k) {
+          const std::int64_t i = base + k;
+          double w = cubic_weight(std::abs(x - static_cast<double>(i)), attrs.cubic_a);
+          if (attrs.exclude_outside && (i < 0 || i >= p.in_size)) w = 0.0;
+          total += w;
+          if (w != 0.0) t.push_back({clamp(i), w});
+        }
+        if (attrs.exclude_outside) {
+          for (Tap& tap : t) tap.weight /= total;
+        }
+        break;
+      }
+    }
+  }
+  return taps;
+}
+
+HostTensor interpolate(const HostTensor& x, const ResizeAttributes& attrs,
+                       const std::vector<AxisPlan>& plan) {
+  Shape out_shape(plan.size());
+  for (std::size_t d = 0; d < plan.size(); ++d) out_shape[d] = plan[d].out_size;
+  HostTensor out(out_shape, x.dtype());
+  if (out.element_count() == 0) return out;
+  std::vector<std::vector<std::vector<Tap>>> taps;
+  for (const AxisPlan& p : plan) {
+    if (p.in_size == 0) throw ModelError("Resize: cannot resize an axis of size 0 to a non-empty one");
+    taps.push_back(axis_taps(attrs, p));
+  }
+  const std::vector<double> in = read_doubles(x);
+  const std::vector<std::int64_t> strides = contiguous_strides(x.shape());
+  const std::size_t rank = plan.size();
+  const bool integral = is_integer(x.dtype());
+  const TensorView target = out.view();
+  for_each_index(out_shape, [&](const std::vector<std::int64_t>& coords, std::int64_t linear) {
+    for (std::size_t d = 0; d < rank; ++d) {
+      if (taps[d][static_cast<std::size_t>(coords[d])].empty()) {
+        set_element_from_double(target, linear, attrs.extrapolation_value);
+        return;
+      }
+    }
+    double sum = 0.0;
+    const auto accumulate = [&](const auto& self, std::size_t d, std::int64_t offset,
+                                double weight) -> void {
+      if (d == rank) {
+        sum += weight * in[static_cast<std::size_t>(offset)];
+        return;
+      }
+      for (const Tap& tap : taps[d][static_cast<std::size_t>(coords[d])]) {
+        self(self, d + 1, offset + tap.index * strides[d], weight * tap.weight);
+      }
+    };
+    accumulate(accumulate, 0, 0, 1.0);
+    set_element_from_double(target, linear, integral ? std::nearbyint(sum) : sum);
+  });
+  return out;
+}
+
+/// Input i as doubles, or nullopt when absent or empty (an empty tensor is how
+/// Resize-11/13 models say "not given").
+std::optional<std::vector<double>> optional_doubles(const CpuContext& ctx,
+                                                    std::optional<std::size_t> slot) {
+  if (!slot || !ctx.has_input(*slot) || ctx.input(*slot).element_count() == 0) return std::nullopt;
+  return read_doubles(ctx.input(*slot));
+}
+
+std::vector<HostTensor> run_resize(const CpuContext& ctx) {
+  const HostTensor& x = ctx.input(0);
+  const ResizeAttributes attrs = parse_attributes(ctx);
+  const std::vector<std::int64_t> axes = resized_axes(ctx, attrs, x.rank());
+  const InputSlots slots = input_slots(ctx.node(), ctx.opset());
+  std::optional<std::vector<double>> scales;
+  std::optional<std::vector<std::int64_t>> sizes;
+  std::optional<std::vector<double>> roi = optional_doubles(ctx, slots.roi);
+  if (ctx.node().op_type() == "Upsample" && ctx.opset() < 9) {
+    const std::vector<float> s = ctx.attributes().get_floats("scales");
+    scales.emplace(s.begin(), s.end());
+  } else {
+    scales = optional_doubles(ctx, slots.scales);
+  }
+  if (slots.sizes && ctx.has_input(*slots.sizes) && ctx.input(*slots.sizes).element_count() > 0) {
+    sizes = read_ints(ctx.input(*slots.sizes));
+  }
+  const std::vector<AxisPlan> plan =
+      plan_axes(ctx, attrs, x.shape(), axes, scales ? &*scales : nullptr,
+                sizes ? &*sizes : nullptr, roi ? &*roi : nullptr);
+  return {interpolate(x, attrs, plan)};
+}
+
+/// Shape rule: the rank is the input's; a resized dim is known when the input
+/// dim and the scale/size are.
+void infer_resize(InferContext& ctx) {
+  const DType dtype = ctx.input_dtype(0);
+  const ir::MaybeShape& shape = ctx.input_shape(0);
+  if (!shape) return ctx.set_output(0, dtype, std::nullopt);
+  const ResizeAttributes attrs = parse_attributes(ctx);
+  const auto rank = static_cast<std::int64_t>(shape->size());
+  const std::vector<std::int64_t> axes = resized_axes(ctx, attrs, rank);
+  const InputSlots slots = input_slots(ctx.node(), ctx.opset());
+
+  std::optional<std::vector<double>> scales;
+  std::optional<std::vector<std::int64_t>> sizes;
+  bool targets_known = true;
+  if (ctx.node().op_type() == "Upsample" && ctx.opset() < 9) {
+    const std::vector<float> s = ctx.attributes().get_floats("scales");
+    scales.emplace(s.begin(), s.end());
+  } else {
+    for (const std::optional<std::size_t> slot : {slots.scales, slots.sizes}) {
+      if (!slot || !ctx.has_input(*slot)) continue;
+      const HostTensor* c = ctx.input_constant(*slot);
+      if (!c) {
+        // Unknown data: an input declared empty still tells us it is unused.
+        const ir::MaybeShape& s = ctx.input_shape(*slot);
+        if (!(s && s->size() == 1 && (*s)[0].is_static() && (*s)[0].value == 0)) {
+          targets_known = false;
+        }
+        continue;
+      }
+      if (c->element_count() == 0) continue;
+      if (slot == slots.scales) {
+        scales = read_doubles(*c);
+      } else {
+        sizes = read_ints(*c);
+      }
+    }
+  }
+  ir::DimList out = *shape;
+  if (!targets_known || (!scales && !sizes)) {
+    for (const std::int64_t d : axes) out[static_cast<std::size_t>(d)] = ir::Dim();
+    return ctx.set_output(0, dtype, out);
+  }
+  const std::vector<double>* scale_list = scales ? &*scales : nullptr;
+  const std::vector<std::int64_t>* size_list = sizes ? &*sizes : nullptr;
+  if (scale_list && sizes) ctx.fail("exactly one of 'scales' and 'sizes' must be given (non-empty)");
+  const std::size_t count = scale_list ? scale_list->size() : size_list->size();
+  if (count != axes.size()) {
+    ctx.fail(detail::concat(scale_list ? "scales" : "sizes", " has ", count, " values for ",
+                            axes.size(), " resized axes"));
+  }
+  bool resized_static = true;
+  for (const std::int64_t d : axes) resized_static &= (*shape)[static_cast<std::size_t>(d)].is_static();
+  if (resized_static) {
+    Shape in(shape->size(), 1);
+    for (const std::int64_t d : axes) in[static_cast<std::size_t>(d)] = (*shape)[static_cast<std::size_t>(d)].value;
+    const std::vector<AxisPlan> plan = plan_axes(ctx, attrs, in, axes, scale_list, size_list, nullptr);
+    for (const std::int64_t d : axes) out[static_cast<std::size_t>(d)] = plan[static_cast<std::size_t>(d)].out_size;
+    return ctx.set_output(0, dtype, out);
+  }
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    ir::Dim& dim = out[static_cast<std::size_t>(axes[i])];
+    if (scale_list) {
+      if ((*scale_list)[i] == 1.0) continue;  // a symbolic dim survives scale 1
+      dim = dim.is_static() ? ir::Dim(static_cast<std::int64_t>(std::floor(
+                                  (*scale_list)[i] * static_cast<double>(dim.value))))
+                            : ir::Dim();
+    } else {
+      dim = attrs.policy == AspectPolicy::kStretch ? ir::Dim((*size_list)[i]) : ir::Dim();
+    }
+  }
+  ctx.set_output(0, dtype, out);
+}
+
+}  // namespace
+
+OpSchema resize_schema() { return {"Resize", "", infer_resize, run_resize}; }
+OpSchema upsample_schema() { return {"Upsample", "", infer_resize, run_resize}; }
+
+}  // namespace trtutils::ops::image
