@@ -2,6 +2,7 @@
 // values from the ONNX operator spec, and shape rules on partly known shapes.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <limits>
 
 #include "op_harness_tensor_reduction.hpp"
@@ -277,6 +278,42 @@ TEST(Tile, RepeatsEachDim) {
   EXPECT_EQ(out[0].shape(), (Shape{2, 4}));
   EXPECT_EQ(values_of<std::int32_t>(out[0]), (std::vector<std::int32_t>{1, 2, 1, 2, 3, 4, 3, 4}));
   EXPECT_THROW(run_op("Tile", {iota_f({2}), ints({1, 2})}), ModelError);
+}
+
+// --- every dtype, malformed ranks ---------------------------------------------------
+
+HostTensor byte_pattern(Shape shape, DType dtype, int seed) {
+  HostTensor t(std::move(shape), dtype);
+  auto* bytes = static_cast<unsigned char*>(t.data());
+  for (std::size_t i = 0; i < t.byte_size(); ++i) {
+    bytes[i] = static_cast<unsigned char>(dtype == DType::kBool ? (i + static_cast<std::size_t>(seed)) % 2
+                                                                : i * 7 + static_cast<std::size_t>(seed));
+  }
+  return t;
+}
+
+TEST(DataMovement, ConcatAndGatherCopyEveryDtypeBytewise) {
+  for (const DType dtype : {DType::kUInt8, DType::kInt8, DType::kInt32, DType::kInt64, DType::kFloat16,
+                            DType::kBFloat16, DType::kFloat32, DType::kFloat64, DType::kBool}) {
+    SCOPED_TRACE(std::string(dtype_name(dtype)));
+    const HostTensor a = byte_pattern({2}, dtype, 1);
+    const HostTensor b = byte_pattern({1}, dtype, 3);
+    const HostTensor joined = run_op("Concat", {a, b}, attrs({{"axis", std::int64_t{0}}}))[0];
+    const std::size_t size = dtype_size(dtype);
+    ASSERT_EQ(joined.byte_size(), 3 * size);
+    EXPECT_EQ(std::memcmp(joined.data(), a.data(), 2 * size), 0);
+    EXPECT_EQ(std::memcmp(static_cast<const char*>(joined.data()) + 2 * size, b.data(), size), 0);
+    const HostTensor picked = run_op("Gather", {a, ints({1})})[0];
+    EXPECT_EQ(std::memcmp(picked.data(), static_cast<const char*>(a.data()) + size, size), 0);
+  }
+}
+
+TEST(DataMovement, AxisOpsRefuseScalars) {
+  const HostTensor scalar = tensor<float>({}, {1});
+  EXPECT_THROW(run_op("Concat", {scalar, scalar}, attrs({{"axis", std::int64_t{0}}})), ModelError);
+  EXPECT_THROW(run_op("Gather", {scalar, ints({0})}), ModelError);
+  EXPECT_THROW(run_op("Split", {scalar}, {}, 13, 1), ModelError);
+  EXPECT_THROW(run_op("GatherElements", {scalar, tensor<std::int64_t>({}, {0})}), ModelError);
 }
 
 }  // namespace

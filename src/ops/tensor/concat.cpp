@@ -26,8 +26,7 @@ void infer_concat(InferContext& ctx) {
   }
   if (!rank) return ctx.set_output(0, dtype, std::nullopt);
   const auto axis = static_cast<std::size_t>(
-      normalize_axis(concat_axis(ctx.attributes(), ctx.opset()), static_cast<std::int64_t>(*rank),
-                     ctx.node()));
+      axis_of(ctx, concat_axis(ctx.attributes(), ctx.opset()), static_cast<std::int64_t>(*rank)));
   ir::DimList out = unknown_dims(*rank);
   std::int64_t axis_sum = 0;
   bool axis_known = true;
@@ -67,7 +66,7 @@ std::vector<HostTensor> run_concat(const CpuContext& ctx) {
   const HostTensor& first = ctx.input(0);
   const std::int64_t rank = first.rank();
   const auto axis = static_cast<std::size_t>(
-      normalize_axis(concat_axis(ctx.attributes(), ctx.opset()), rank, ctx.node()));
+      axis_of(ctx, concat_axis(ctx.attributes(), ctx.opset()), rank));
   Shape out_shape = first.shape();
   out_shape[axis] = 0;
   for (std::size_t i = 0; i < ctx.input_count(); ++i) {

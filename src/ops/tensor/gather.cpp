@@ -31,8 +31,8 @@ void infer_gather(InferContext& ctx) {
   const ir::MaybeShape& indices = ctx.input_shape(1);
   if (!data || !indices) return ctx.set_output(0, dtype, std::nullopt);
   if (data->empty()) ctx.fail("data must have rank >= 1");
-  const auto axis = static_cast<std::size_t>(normalize_axis(
-      ctx.attributes().get_int("axis", 0), static_cast<std::int64_t>(data->size()), ctx.node()));
+  const auto axis = static_cast<std::size_t>(axis_of(
+      ctx, ctx.attributes().get_int("axis", 0), static_cast<std::int64_t>(data->size())));
   ir::DimList out(data->begin(), data->begin() + static_cast<std::ptrdiff_t>(axis));
   out.insert(out.end(), indices->begin(), indices->end());
   out.insert(out.end(), data->begin() + static_cast<std::ptrdiff_t>(axis) + 1, data->end());
@@ -44,8 +44,7 @@ std::vector<HostTensor> run_gather(const CpuContext& ctx) {
   std::vector<std::int64_t> indices = input_ints(ctx, 1, "indices");
   const Shape& index_shape = ctx.input(1).shape();
   if (data.rank() == 0) ctx.fail("data must have rank >= 1");
-  const std::int64_t axis = normalize_axis(ctx.attributes().get_int("axis", 0), data.rank(),
-                                           ctx.node());
+  const std::int64_t axis = axis_of(ctx, ctx.attributes().get_int("axis", 0), data.rank());
   const auto a = static_cast<std::size_t>(axis);
   const std::int64_t dim = data.shape()[a];
   for (std::int64_t& index : indices) {
@@ -91,8 +90,7 @@ std::vector<HostTensor> run_gather_elements(const CpuContext& ctx) {
   if (static_cast<std::int64_t>(index_shape.size()) != data.rank()) {
     ctx.fail(detail::concat("data has rank ", data.rank(), " but indices rank ", index_shape.size()));
   }
-  const std::int64_t axis = normalize_axis(ctx.attributes().get_int("axis", 0), data.rank(),
-                                           ctx.node());
+  const std::int64_t axis = axis_of(ctx, ctx.attributes().get_int("axis", 0), data.rank());
   const auto a = static_cast<std::size_t>(axis);
   for (std::size_t d = 0; d < index_shape.size(); ++d) {
     if (d != a && index_shape[d] > data.shape()[d]) {

@@ -143,8 +143,7 @@ std::vector<HostTensor> run_scatter_elements(const CpuContext& ctx) {
                             " must have the same shape, and data's rank and dtype (",
                             dtype_name(data.dtype()), " ", shape_to_string(data.shape()), ")"));
   }
-  const std::int64_t axis = normalize_axis(ctx.attributes().get_int("axis", 0), data.rank(),
-                                           ctx.node());
+  const std::int64_t axis = axis_of(ctx, ctx.attributes().get_int("axis", 0), data.rank());
   const auto a = static_cast<std::size_t>(axis);
   HostTensor out = data;
   const std::size_t size = dtype_size(data.dtype());

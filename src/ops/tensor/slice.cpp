@@ -39,7 +39,7 @@ void check_params(const Ctx& ctx, SliceParams& p, std::int64_t rank) {
   }
   std::vector<bool> seen(static_cast<std::size_t>(rank), false);
   for (std::int64_t& axis : p.axes) {
-    axis = normalize_axis(axis, rank, ctx.node());
+    axis = axis_of(ctx, axis, rank);
     if (seen[static_cast<std::size_t>(axis)]) ctx.fail(detail::concat("axis ", axis, " repeats"));
     seen[static_cast<std::size_t>(axis)] = true;
   }
@@ -109,7 +109,7 @@ void infer_slice(InferContext& ctx) {
     if (!axes) return ctx.set_output(0, dtype, unknown_dims(shape->size()));
     ir::DimList out = *shape;
     for (const std::int64_t axis : *axes) {
-      out[static_cast<std::size_t>(normalize_axis(axis, rank, ctx.node()))] = ir::Dim();
+      out[static_cast<std::size_t>(axis_of(ctx, axis, rank))] = ir::Dim();
     }
     return ctx.set_output(0, dtype, out);
   }

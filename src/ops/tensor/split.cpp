@@ -58,8 +58,8 @@ void infer_split(InferContext& ctx) {
     for (std::size_t i = 0; i < ctx.output_count(); ++i) ctx.set_output(i, dtype, std::nullopt);
     return;
   }
-  const auto axis = static_cast<std::size_t>(normalize_axis(
-      ctx.attributes().get_int("axis", 0), static_cast<std::int64_t>(shape->size()), ctx.node()));
+  const auto axis = static_cast<std::size_t>(axis_of(
+      ctx, ctx.attributes().get_int("axis", 0), static_cast<std::int64_t>(shape->size())));
   std::optional<std::vector<std::int64_t>> given;
   bool known = true;
   if (sizes_from_input(ctx.opset()) && ctx.has_input(1)) {
@@ -87,7 +87,7 @@ void infer_split(InferContext& ctx) {
 std::vector<HostTensor> run_split(const CpuContext& ctx) {
   const HostTensor& in = ctx.input(0);
   const auto axis = static_cast<std::size_t>(
-      normalize_axis(ctx.attributes().get_int("axis", 0), in.rank(), ctx.node()));
+      axis_of(ctx, ctx.attributes().get_int("axis", 0), in.rank()));
   std::optional<std::vector<std::int64_t>> given;
   if (sizes_from_input(ctx.opset()) && ctx.has_input(1)) {
     given = input_ints(ctx, 1, "split");

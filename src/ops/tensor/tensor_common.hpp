@@ -32,6 +32,14 @@ bool wrap_index(std::int64_t& index, std::int64_t size) noexcept;
 /// its dtype is not an integer type.
 std::vector<std::int64_t> input_ints(const CpuContext& ctx, std::size_t i, const char* what);
 
+/// An axis of a tensor of rank >= 1, mapped into [0, rank). Unlike
+/// normalize_axis it refuses rank 0 (these ops index the axis' extent).
+template <typename Ctx>
+std::int64_t axis_of(const Ctx& ctx, std::int64_t axis, std::int64_t rank) {
+  if (rank < 1) ctx.fail(detail::concat("needs an input of rank >= 1 (axis ", axis, ")"));
+  return normalize_axis(axis, rank, ctx.node());
+}
+
 // --- shape rules -------------------------------------------------------
 
 /// The values of constant integer input i, or nullopt when unknown.
