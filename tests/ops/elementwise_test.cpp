@@ -54,8 +54,8 @@ TEST(Binary, MismatchedElementTypesAreRefused) {
 }
 
 TEST(Binary, Uint8ArithmeticWrapsLikeC) {
-  const HostTensor y = run1("Add", {tensor<std::uint8_t>({2}, {250, 1}),
-                                    tensor<std::uint8_t>({2}, {10, 2})});
+  const HostTensor y =
+      run1("Add", {tensor<std::uint8_t>({2}, {250, 1}), tensor<std::uint8_t>({2}, {10, 2})});
   EXPECT_EQ(values_of(y), (std::vector<double>{4, 3}));  // 260 mod 256
 }
 
@@ -85,8 +85,8 @@ TEST(Mod, FloatFmodTakesDividendSign) {
 }
 
 TEST(Pow, IntegerPowerIsExactAndKeepsBaseType) {
-  const HostTensor y = run1("Pow", {tensor<std::int64_t>({3}, {2, 3, -2}),
-                                    tensor<std::int64_t>({3}, {40, 2, 3})});
+  const HostTensor y =
+      run1("Pow", {tensor<std::int64_t>({3}, {2, 3, -2}), tensor<std::int64_t>({3}, {40, 2, 3})});
   EXPECT_EQ(y.dtype(), DType::kInt64);
   EXPECT_EQ(y.values<std::int64_t>()[0], std::int64_t{1} << 40);
   EXPECT_EQ(y.values<std::int64_t>()[1], 9);
@@ -163,14 +163,14 @@ TEST(Activations, ReluAcceptsIntegers) {
 }
 
 TEST(Activations, PReluBroadcastsSlopeOverChannels) {
-  const HostTensor y = run1("PRelu", {floats({2, 3}, {-1, -1, -1, 2, -2, 2}),
-                                      floats({3}, {0.1f, 0.2f, 0.3f})});
+  const HostTensor y =
+      run1("PRelu", {floats({2, 3}, {-1, -1, -1, 2, -2, 2}), floats({3}, {0.1f, 0.2f, 0.3f})});
   expect_values(y, {2, 3}, {-0.1, -0.2, -0.3, 2, -0.4, 2});
 }
 
 TEST(Comparison, ResultsAreBoolAndBroadcast) {
-  const HostTensor y = run1("Less", {tensor<std::int64_t>({2, 1}, {1, 5}),
-                                     tensor<std::int64_t>({3}, {0, 2, 5})});
+  const HostTensor y =
+      run1("Less", {tensor<std::int64_t>({2, 1}, {1, 5}), tensor<std::int64_t>({3}, {0, 2, 5})});
   EXPECT_EQ(y.dtype(), DType::kBool);
   EXPECT_EQ(values_of(y), (std::vector<double>{0, 1, 1, 0, 0, 0}));
   EXPECT_EQ(values_of(run1("GreaterOrEqual", {floats({2}, {1, 2}), floats({}, {2})})),
@@ -199,10 +199,12 @@ TEST(Variadic, MinMaxOverThreeBroadcastInputs) {
 }
 
 TEST(Variadic, MinPropagatesNaNAndWorksOnIntegers) {
-  const HostTensor y = run1("Min", {floats({2}, {std::nanf(""), 1}), floats({2}, {0, std::nanf("")})});
+  const HostTensor y =
+      run1("Min", {floats({2}, {std::nanf(""), 1}), floats({2}, {0, std::nanf("")})});
   EXPECT_TRUE(std::isnan(y.values<float>()[0]));
   EXPECT_TRUE(std::isnan(y.values<float>()[1]));
-  EXPECT_EQ(values_of(run1("Max", {tensor<std::int8_t>({2}, {-3, 4}), tensor<std::int8_t>({2}, {-4, 9})})),
+  EXPECT_EQ(values_of(run1("Max",
+                           {tensor<std::int8_t>({2}, {-3, 4}), tensor<std::int8_t>({2}, {-4, 9})})),
             (std::vector<double>{-3, 9}));
 }
 
@@ -250,8 +252,8 @@ TEST(Cast, NaNAndOutOfRangeToIntegerFollowNumpyOnX86) {
   const HostTensor x = floats({3}, {std::nanf(""), 1e20f, -1e20f});
   const double i64_min = static_cast<double>(std::numeric_limits<std::int64_t>::min());
   EXPECT_EQ(values_of(cast_to(x, 7)), (std::vector<double>{i64_min, i64_min, i64_min}));
-  EXPECT_EQ(values_of(cast_to(x, 6)), (std::vector<double>{-2147483648.0, -2147483648.0,
-                                                           -2147483648.0}));
+  EXPECT_EQ(values_of(cast_to(x, 6)),
+            (std::vector<double>{-2147483648.0, -2147483648.0, -2147483648.0}));
   EXPECT_EQ(values_of(cast_to(x, 3)), (std::vector<double>{0, 0, 0}));  // low byte of INT_MIN
 }
 
@@ -276,12 +278,13 @@ TEST(Cast, DoubleToHalfRoundsOnce) {
 }
 
 TEST(Cast, UnsupportedTargetTypesAreUnsupportedNotErrors) {
-  EXPECT_THROW(cast_to(floats({1}, {1}), 8), UnsupportedError);   // STRING
-  EXPECT_THROW(cast_to(floats({1}, {1}), 4), UnsupportedError);   // UINT16
+  EXPECT_THROW(cast_to(floats({1}, {1}), 8), UnsupportedError);  // STRING
+  EXPECT_THROW(cast_to(floats({1}, {1}), 4), UnsupportedError);  // UINT16
 }
 
 TEST(Cast, CastLikeTakesTheSecondInputsType) {
-  const HostTensor y = run1("CastLike", {floats({2}, {2.9f, -2.9f}), tensor<std::int64_t>({0}, {})});
+  const HostTensor y =
+      run1("CastLike", {floats({2}, {2.9f, -2.9f}), tensor<std::int64_t>({0}, {})});
   EXPECT_EQ(y.dtype(), DType::kInt64);
   EXPECT_EQ(values_of(y), (std::vector<double>{2, -2}));
 }

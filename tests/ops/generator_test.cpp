@@ -71,7 +71,8 @@ class InferHarness {
     ir::Node* node = graph_.add_node(op, "node", inputs_, {out}, std::move(a));
     InferContext ctx(*node, opset);
     nn_testing::schema_of(op).infer(ctx);
-    return {out->dtype(), ir::to_string(out->shape()), out->is_constant() ? &out->constant() : nullptr};
+    return {out->dtype(), ir::to_string(out->shape()),
+            out->is_constant() ? &out->constant() : nullptr};
   }
 
  private:
@@ -87,7 +88,8 @@ TEST(Constant, ScalarAndListAttributes) {
   const HostTensor i = run1("Constant", {}, attrs({{"value_ints", Ints{1, 2, 3}}}));
   EXPECT_EQ(i.dtype(), DType::kInt64);
   EXPECT_EQ(values_of(i), (std::vector<double>{1, 2, 3}));
-  const HostTensor t = run1("Constant", {}, attrs({{"value", tensor<std::int32_t>({2, 1}, {7, 8})}}));
+  const HostTensor t =
+      run1("Constant", {}, attrs({{"value", tensor<std::int32_t>({2, 1}, {7, 8})}}));
   EXPECT_EQ(t.shape(), (Shape{2, 1}));
   EXPECT_EQ(t.dtype(), DType::kInt32);
 }
@@ -107,14 +109,17 @@ TEST(Constant, StringsAndSparseAreUnsupported) {
 TEST(Shape, StartAndEndCountFromTheBackAndClamp) {
   const HostTensor x(Shape{2, 3, 4, 5}, DType::kFloat32);
   EXPECT_EQ(values_of(run1("Shape", {x})), (std::vector<double>{2, 3, 4, 5}));
-  EXPECT_EQ(values_of(run1("Shape", {x}, attrs({{"start", std::int64_t{1}}, {"end", std::int64_t{-1}}}))),
-            (std::vector<double>{3, 4}));
-  EXPECT_EQ(values_of(run1("Shape", {x}, attrs({{"start", std::int64_t{-10}}, {"end", std::int64_t{2}}}))),
+  EXPECT_EQ(
+      values_of(run1("Shape", {x}, attrs({{"start", std::int64_t{1}}, {"end", std::int64_t{-1}}}))),
+      (std::vector<double>{3, 4}));
+  EXPECT_EQ(values_of(run1("Shape", {x},
+                           attrs({{"start", std::int64_t{-10}}, {"end", std::int64_t{2}}}))),
             (std::vector<double>{2, 3}));
   EXPECT_EQ(values_of(run1("Shape", {x}, attrs({{"end", std::int64_t{10}}}))),
             (std::vector<double>{2, 3, 4, 5}));
-  EXPECT_EQ(run1("Shape", {x}, attrs({{"start", std::int64_t{3}}, {"end", std::int64_t{1}}})).shape(),
-            (Shape{0}));
+  EXPECT_EQ(
+      run1("Shape", {x}, attrs({{"start", std::int64_t{3}}, {"end", std::int64_t{1}}})).shape(),
+      (Shape{0}));
 }
 
 TEST(Shape, KnownDimsBecomeConstantEvenWithSymbolsElsewhere) {
@@ -150,10 +155,11 @@ TEST(ConstantOfShape, DefaultsToFloatZero) {
 
 TEST(ConstantOfShape, FillsWithTheValueAttribute) {
   const HostTensor y = run_constant_inputs("ConstantOfShape", {tensor<std::int64_t>({1}, {3})},
-                            attrs({{"value", tensor<std::int32_t>({1}, {7})}}));
+                                           attrs({{"value", tensor<std::int32_t>({1}, {7})}}));
   EXPECT_EQ(y.dtype(), DType::kInt32);
   EXPECT_EQ(values_of(y), (std::vector<double>{7, 7, 7}));
-  EXPECT_EQ(run_constant_inputs("ConstantOfShape", {tensor<std::int64_t>({0}, {})}).shape(), Shape{});
+  EXPECT_EQ(run_constant_inputs("ConstantOfShape", {tensor<std::int64_t>({0}, {})}).shape(),
+            Shape{});
 }
 
 TEST(ConstantOfShape, ShapeRuleUsesConstantOrLengthOfShapeInput) {
@@ -166,17 +172,22 @@ TEST(ConstantOfShape, ShapeRuleUsesConstantOrLengthOfShapeInput) {
 }
 
 TEST(Range, IntegerWithNegativeDelta) {
-  const HostTensor y = run_constant_inputs("Range", {tensor<std::int32_t>({}, {10}), tensor<std::int32_t>({}, {4}),
-                                      tensor<std::int32_t>({}, {-3})});
+  const HostTensor y =
+      run_constant_inputs("Range", {tensor<std::int32_t>({}, {10}), tensor<std::int32_t>({}, {4}),
+                                    tensor<std::int32_t>({}, {-3})});
   EXPECT_EQ(y.dtype(), DType::kInt32);
   EXPECT_EQ(values_of(y), (std::vector<double>{10, 7}));
 }
 
 TEST(Range, FloatAndEmpty) {
-  expect_values(run_constant_inputs("Range", {floats({}, {1}), floats({}, {2.5f}), floats({}, {0.5f})}), {3},
-                {1, 1.5, 2});
-  EXPECT_EQ(run_constant_inputs("Range", {floats({}, {1}), floats({}, {0}), floats({}, {1})}).shape(), (Shape{0}));
-  EXPECT_THROW(run_constant_inputs("Range", {floats({}, {1}), floats({}, {2}), floats({}, {0})}), ModelError);
+  expect_values(
+      run_constant_inputs("Range", {floats({}, {1}), floats({}, {2.5f}), floats({}, {0.5f})}), {3},
+      {1, 1.5, 2});
+  EXPECT_EQ(
+      run_constant_inputs("Range", {floats({}, {1}), floats({}, {0}), floats({}, {1})}).shape(),
+      (Shape{0}));
+  EXPECT_THROW(run_constant_inputs("Range", {floats({}, {1}), floats({}, {2}), floats({}, {0})}),
+               ModelError);
 }
 
 TEST(Range, ShapeRuleKnowsTheLengthOnlyForConstants) {
@@ -198,8 +209,7 @@ TEST(Identity, CopiesItsInput) {
 }
 
 TEST(Dropout, InferenceCopiesAndMaskIsAllTrue) {
-  const std::vector<HostTensor> out =
-      run(NodeSpec{"Dropout", {floats({3}, {1, 2, 3})}, {}, 13, 2});
+  const std::vector<HostTensor> out = run(NodeSpec{"Dropout", {floats({3}, {1, 2, 3})}, {}, 13, 2});
   expect_values(out[0], {3}, {1, 2, 3});
   EXPECT_EQ(out[1].dtype(), DType::kBool);
   EXPECT_EQ(values_of(out[1]), (std::vector<double>{1, 1, 1}));

@@ -112,14 +112,13 @@ void register_activations(OpRegistry& registry) {
     return hard_sigmoid(a.get_float("alpha", 0.2f), a.get_float("beta", 0.5f));
   }));
   // HardSwish(x) = x * HardSigmoid(x) with alpha = 1/6, beta = 0.5.
-  registry.add(unary_op<Types::kFloat>("HardSwish", fixed([](auto x) {
-    return x * hard_sigmoid(1.0f / 6.0f, 0.5f)(x);
-  })));
+  registry.add(unary_op<Types::kFloat>(
+      "HardSwish", fixed([](auto x) { return x * hard_sigmoid(1.0f / 6.0f, 0.5f)(x); })));
   registry.add(unary_op<Types::kFloat>("Softplus", softplus()));
   registry.add(unary_op<Types::kFloat>("Softsign", fixed([](auto x) {
-    using T = decltype(x);
-    return x / (T(1) + std::abs(x));
-  })));
+                                         using T = decltype(x);
+                                         return x / (T(1) + std::abs(x));
+                                       })));
   registry.add(prelu());
 }
 

@@ -104,15 +104,12 @@ OpSchema pow_op() {
 }  // namespace
 
 void register_binary_arithmetic(OpRegistry& registry) {
-  registry.add(binary_op<Types::kNumeric>("Add", fixed_binary([](auto a, auto b) {
-    return static_cast<decltype(a)>(a + b);
-  })));
-  registry.add(binary_op<Types::kNumeric>("Sub", fixed_binary([](auto a, auto b) {
-    return static_cast<decltype(a)>(a - b);
-  })));
-  registry.add(binary_op<Types::kNumeric>("Mul", fixed_binary([](auto a, auto b) {
-    return static_cast<decltype(a)>(a * b);
-  })));
+  registry.add(binary_op<Types::kNumeric>(
+      "Add", fixed_binary([](auto a, auto b) { return static_cast<decltype(a)>(a + b); })));
+  registry.add(binary_op<Types::kNumeric>(
+      "Sub", fixed_binary([](auto a, auto b) { return static_cast<decltype(a)>(a - b); })));
+  registry.add(binary_op<Types::kNumeric>(
+      "Mul", fixed_binary([](auto a, auto b) { return static_cast<decltype(a)>(a * b); })));
   registry.add(binary_op<Types::kNumeric>("Div", divide));
   registry.add(binary_op<Types::kNumeric>("Mod", modulo));
   registry.add(pow_op());

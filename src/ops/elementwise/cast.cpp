@@ -81,8 +81,8 @@ DType target_dtype(const ir::Attributes& attributes, const auto& ctx) {
   const ir::Attribute& to = attributes.all().at("to");
   if (const auto* name = std::get_if<std::string>(&to)) {
     static const std::map<std::string, DType> names = {
-        {"FLOAT", DType::kFloat32}, {"UINT8", DType::kUInt8},      {"INT8", DType::kInt8},
-        {"INT32", DType::kInt32},   {"INT64", DType::kInt64},      {"BOOL", DType::kBool},
+        {"FLOAT", DType::kFloat32},   {"UINT8", DType::kUInt8},    {"INT8", DType::kInt8},
+        {"INT32", DType::kInt32},     {"INT64", DType::kInt64},    {"BOOL", DType::kBool},
         {"FLOAT16", DType::kFloat16}, {"DOUBLE", DType::kFloat64}, {"BFLOAT16", DType::kBFloat16}};
     const auto it = names.find(*name);
     if (it == names.end()) ctx.unsupported(detail::concat("Cast to ", *name, " is not supported"));

@@ -34,7 +34,7 @@ OpSchema clip() {
   schema.infer = [](InferContext& ctx) {
     check_input_type(ctx, 0, Types::kNumeric);
     for (std::size_t i = 1; i < ctx.input_count(); ++i) {
-      if (ctx.has_input(i) && ctx.input_dtype(i) != ctx.input_dtype(0)) {
+      if (ctx.has_input(i) && known_and_different(ctx.input_dtype(i), ctx.input_dtype(0))) {
         ctx.fail("min and max must have the input's element type");
       }
     }

@@ -4,10 +4,14 @@ namespace trtutils::ops::elementwise {
 
 bool accepts(Types types, DType dtype) noexcept {
   switch (types) {
-    case Types::kAny: return true;
-    case Types::kBool: return dtype == DType::kBool;
-    case Types::kNumeric: return dtype != DType::kBool;
-    case Types::kFloat: return is_floating_point(dtype);
+    case Types::kAny:
+      return true;
+    case Types::kBool:
+      return dtype == DType::kBool;
+    case Types::kNumeric:
+      return dtype != DType::kBool;
+    case Types::kFloat:
+      return is_floating_point(dtype);
     case Types::kSignedOrFloat:
       return is_floating_point(dtype) || dtype == DType::kInt8 || dtype == DType::kInt32 ||
              dtype == DType::kInt64;

@@ -38,13 +38,18 @@ enum class Types {
 template <Types types, typename T>
 inline constexpr bool kAccepts =
     !std::is_same_v<T, Half> && !std::is_same_v<T, BFloat16> &&
-    (types == Types::kAny ||
-    (types == Types::kBool && std::is_same_v<T, bool>) ||
-    (types == Types::kNumeric && !std::is_same_v<T, bool>) ||
-    (types == Types::kSignedOrFloat && std::is_signed_v<T>) ||
-    (types == Types::kFloat && std::is_floating_point_v<T>));
+    (types == Types::kAny || (types == Types::kBool && std::is_same_v<T, bool>) ||
+     (types == Types::kNumeric && !std::is_same_v<T, bool>) ||
+     (types == Types::kSignedOrFloat && std::is_signed_v<T>) ||
+     (types == Types::kFloat && std::is_floating_point_v<T>));
 
 bool accepts(Types types, DType dtype) noexcept;
+
+/// True when both dtypes are known and differ (shape rules tolerate unknown
+/// dtypes of inputs whose producer could not be typed).
+inline bool known_and_different(DType a, DType b) noexcept {
+  return a != DType::kUndefined && b != DType::kUndefined && a != b;
+}
 
 /// Fails (ModelError naming the node) when input i's dtype is known and not
 /// accepted.
@@ -156,7 +161,7 @@ OpSchema binary_op(std::string op_type, Make make) {
     refuse_legacy_axis_broadcast(ctx);
     check_input_type(ctx, 0, types);
     check_input_type(ctx, 1, types);
-    if (ctx.input_dtype(0) != ctx.input_dtype(1)) {
+    if (known_and_different(ctx.input_dtype(0), ctx.input_dtype(1))) {
       ctx.fail(detail::concat("inputs have different element types (",
                               dtype_name(ctx.input_dtype(0)), " and ",
                               dtype_name(ctx.input_dtype(1)), ")"));
@@ -172,8 +177,7 @@ OpSchema binary_op(std::string op_type, Make make) {
     HostTensor y = visit_compute<types>(a.dtype(), ctx, [&](auto tag) {
       using T = typename decltype(tag)::type;
       using R = std::conditional_t<kBoolResult, bool, T>;
-      return broadcast_map<R, T, T>([&](T x, T z) { return static_cast<R>(f(x, z)); },
-                                    {&ac, &bc});
+      return broadcast_map<R, T, T>([&](T x, T z) { return static_cast<R>(f(x, z)); }, {&ac, &bc});
     });
     std::vector<HostTensor> outputs;
     outputs.push_back(kBoolResult ? std::move(y) : from_compute(std::move(y), a.dtype()));

@@ -51,8 +51,8 @@ void register_unary_math(OpRegistry& registry) {
   // does in the default rounding mode (FE_TONEAREST).
   registry.add(unary_op<Types::kFloat>("Round", fixed([](auto x) { return std::nearbyint(x); })));
   registry.add(unary_op<Types::kFloat>("Sqrt", fixed([](auto x) { return std::sqrt(x); })));
-  registry.add(unary_op<Types::kFloat>(
-      "Reciprocal", fixed([](auto x) { return decltype(x)(1) / x; })));
+  registry.add(
+      unary_op<Types::kFloat>("Reciprocal", fixed([](auto x) { return decltype(x)(1) / x; })));
   registry.add(unary_op<Types::kFloat>("Exp", fixed([](auto x) { return std::exp(x); })));
   registry.add(unary_op<Types::kFloat>("Log", fixed([](auto x) { return std::log(x); })));
   registry.add(unary_op<Types::kFloat>("Sin", fixed([](auto x) { return std::sin(x); })));

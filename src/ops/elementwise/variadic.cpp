@@ -30,7 +30,8 @@ OpSchema variadic_op(std::string op_type) {
     for (std::size_t i = 0; i < ctx.input_count(); ++i) {
       if (!ctx.has_input(i)) ctx.fail(detail::concat("input ", i, " is missing"));
       check_input_type(ctx, i, types);
-      if (ctx.input_dtype(i) != ctx.input_dtype(0)) ctx.fail("inputs have different element types");
+      if (known_and_different(ctx.input_dtype(i), ctx.input_dtype(0)))
+        ctx.fail("inputs have different element types");
     }
     broadcast_rule(ctx);
   };

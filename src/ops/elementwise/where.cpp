@@ -13,7 +13,8 @@ OpSchema where() {
   schema.infer = [](InferContext& ctx) {
     if (ctx.input_count() != 3) ctx.fail("needs three inputs (condition, X, Y)");
     check_input_type(ctx, 0, Types::kBool);
-    if (ctx.input_dtype(1) != ctx.input_dtype(2)) ctx.fail("X and Y have different element types");
+    if (known_and_different(ctx.input_dtype(1), ctx.input_dtype(2)))
+      ctx.fail("X and Y have different element types");
     ir::MaybeShape shape;
     try {
       shape = broadcast_shapes(broadcast_shapes(ctx.input_shape(0), ctx.input_shape(1)),

@@ -70,17 +70,17 @@ OpSchema range() {
   };
   schema.run_cpu = [](const CpuContext& ctx) {
     std::vector<HostTensor> outputs;
-    outputs.push_back(with_scalars(ctx, ctx.input(0), ctx.input(1), ctx.input(2),
-                                   [](auto start, auto limit, auto delta) {
-      using T = decltype(start);
-      const std::int64_t n = range_length(start, limit, delta);
-      HostTensor out({n}, dtype_of<T>);
-      const auto values = out.values<T>();
-      for (std::int64_t i = 0; i < n; ++i) {
-        values[static_cast<std::size_t>(i)] = static_cast<T>(start + static_cast<T>(i) * delta);
-      }
-      return out;
-    }));
+    outputs.push_back(with_scalars(
+        ctx, ctx.input(0), ctx.input(1), ctx.input(2), [](auto start, auto limit, auto delta) {
+          using T = decltype(start);
+          const std::int64_t n = range_length(start, limit, delta);
+          HostTensor out({n}, dtype_of<T>);
+          const auto values = out.values<T>();
+          for (std::int64_t i = 0; i < n; ++i) {
+            values[static_cast<std::size_t>(i)] = static_cast<T>(start + static_cast<T>(i) * delta);
+          }
+          return out;
+        }));
     return outputs;
   };
   return schema;

@@ -30,7 +30,8 @@ OpSchema shape() {
       ctx.set_output(0, DType::kInt64, ir::DimList{ir::Dim()});
       return;
     }
-    const auto [start, end] = shape_slice(ctx.attributes(), static_cast<std::int64_t>(input->size()));
+    const auto [start, end] =
+        shape_slice(ctx.attributes(), static_cast<std::int64_t>(input->size()));
     std::vector<std::int64_t> dims;
     for (std::int64_t d = start; d < end; ++d) {
       const ir::Dim& dim = (*input)[static_cast<std::size_t>(d)];
@@ -45,7 +46,8 @@ OpSchema shape() {
   };
   schema.run_cpu = [](const CpuContext& ctx) {
     const Shape& input = ctx.input(0).shape();
-    const auto [start, end] = shape_slice(ctx.attributes(), static_cast<std::int64_t>(input.size()));
+    const auto [start, end] =
+        shape_slice(ctx.attributes(), static_cast<std::int64_t>(input.size()));
     const std::vector<std::int64_t> dims(input.begin() + start, input.begin() + end);
     std::vector<HostTensor> outputs;
     outputs.push_back(
@@ -60,7 +62,8 @@ OpSchema size() {
   schema.op_type = "Size";
   schema.infer = [](InferContext& ctx) {
     if (const std::optional<Shape> input = static_input_shape(ctx, 0)) {
-      ctx.set_output_constant(0, HostTensor::from_values<std::int64_t>({}, {element_count(*input)}));
+      ctx.set_output_constant(0,
+                              HostTensor::from_values<std::int64_t>({}, {element_count(*input)}));
     } else {
       ctx.set_output(0, DType::kInt64, ir::DimList{});
     }
