@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -685,6 +686,39 @@ TEST(OnnxTensorProto, BadFilesAreFileErrors) {
   write_file(tmp.path / "half.pb", bytes.substr(0, bytes.size() / 2));
   EXPECT_THROW(read_tensor_proto(tmp.path / "half.pb"), FileError);
   EXPECT_THROW(read_tensor_proto(tmp.path / "missing.pb"), FileError);
+}
+
+}  // namespace
+}  // namespace trtutils::onnx
+
+namespace trtutils::onnx {
+namespace {
+
+// ONNX's own backend test models are valid: each must import (support check
+// off), or be refused only as unsupported (string tensors, sparse tensors),
+// never as a broken file or graph.
+TEST(OnnxImporter, EveryBackendTestModelImportsOrIsOnlyUnsupported) {
+  ImportOptions options = test_options();
+  options.check_support = false;
+  int imported = 0;
+  int unsupported = 0;
+  for (const auto& suite : fs::directory_iterator(kBackendData.parent_path())) {
+    for (const auto& test : fs::directory_iterator(suite.path())) {
+      const fs::path model = test.path() / "model.onnx";
+      if (!fs::exists(model)) continue;
+      try {
+        const ir::Graph g = import_model(model, options);
+        EXPECT_FALSE(g.outputs().empty()) << model;
+        ++imported;
+      } catch (const UnsupportedError&) {
+        ++unsupported;
+      } catch (const Error& e) {
+        ADD_FAILURE() << model << ": " << e.what();
+      }
+    }
+  }
+  EXPECT_GT(imported, 900) << imported << " imported, " << unsupported << " unsupported";
+  std::printf("backend models: %d imported, %d unsupported\n", imported, unsupported);
 }
 
 }  // namespace
