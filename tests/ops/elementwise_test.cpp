@@ -49,6 +49,16 @@ TEST(Broadcast, ShapeRuleKeepsSymbolsAndRejectsMismatch) {
   EXPECT_THROW(nn_testing::infer("Add", {ir::DimList{2}, ir::DimList{3}}), ModelError);
 }
 
+TEST(ShapeRules, UnknownRankAndSymbolsPassThrough) {
+  EXPECT_EQ(nn_testing::infer("Relu", {std::nullopt})[0], "<unknown rank>");
+  EXPECT_EQ(nn_testing::infer("Clip", {ir::DimList{sym("B"), 3}})[0], "[B, 3]");
+  EXPECT_EQ(nn_testing::infer("Cast", {ir::DimList{sym("B")}}, attrs({{"to", std::int64_t{7}}}))[0],
+            "[B]");
+  EXPECT_EQ(nn_testing::infer("Max", {ir::DimList{sym("B"), 1}, ir::DimList{4}, std::nullopt})[0],
+            "<unknown rank>");
+  EXPECT_EQ(nn_testing::infer("Sum", {ir::DimList{sym("B"), 1}, ir::DimList{4}})[0], "[B, 4]");
+}
+
 TEST(Binary, MismatchedElementTypesAreRefused) {
   EXPECT_THROW(run1("Add", {floats({1}, {1}), tensor<std::int64_t>({1}, {1})}), ModelError);
 }
