@@ -69,7 +69,7 @@ std::vector<HostTensor> run_gemm(const CpuContext& ctx) {
   std::vector<double> c(y.size(), 0.0);
   if (ctx.has_input(2)) {
     const HostTensor& ct = ctx.input(2);
-    if (ct.rank() > 2 || broadcast_shapes(ct.shape(), out_shape) != out_shape) {
+    if (!broadcasts_to(ct.shape(), out_shape)) {
       ctx.fail(detail::concat("C of shape ", shape_to_string(ct.shape()),
                               " does not broadcast to [M, N] = ", shape_to_string(out_shape)));
     }

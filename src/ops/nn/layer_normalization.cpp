@@ -45,7 +45,7 @@ std::vector<double> broadcast_to(const CpuContext& ctx, std::size_t input, const
   std::vector<double> out(static_cast<std::size_t>(element_count(shape)), fallback);
   if (!ctx.has_input(input)) return out;
   const HostTensor& t = ctx.input(input);
-  if (t.rank() > static_cast<std::int64_t>(shape.size()) || broadcast_shapes(t.shape(), shape) != shape) {
+  if (!broadcasts_to(t.shape(), shape)) {
     ctx.fail(detail::concat("input ", input, " of shape ", shape_to_string(t.shape()),
                             " does not broadcast to X's shape ", shape_to_string(shape)));
   }

@@ -52,4 +52,14 @@ inline std::int64_t product(const Shape& shape, std::size_t begin, std::size_t e
   return p;
 }
 
+/// Whether `from` broadcasts unidirectionally to `to` (numpy rules, `to` unchanged).
+inline bool broadcasts_to(const Shape& from, const Shape& to) {
+  if (from.size() > to.size()) return false;
+  const std::size_t offset = to.size() - from.size();
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    if (from[i] != 1 && from[i] != to[offset + i]) return false;
+  }
+  return true;
+}
+
 }  // namespace trtutils::ops::nn
