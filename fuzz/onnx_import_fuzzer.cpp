@@ -50,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   trtutils::onnx::ImportOptions options;
   options.external_data_dir = external_dir();
-  expect_only_trtutils_errors([&] { (void)trtutils::onnx::import_model_from_bytes(bytes, options); });
+  expect_only_trtutils_errors(
+      [&] { (void)trtutils::onnx::import_model_from_bytes(bytes, options); });
   options.check_support = false;
   expect_only_trtutils_errors([&] {
     const trtutils::ir::Graph graph = trtutils::onnx::import_model_from_bytes(bytes, options);

@@ -1,5 +1,7 @@
 #include "trtutils/onnx/importer.hpp"
 
+#include <onnx/onnx_pb.h>
+
 #include <climits>
 #include <fstream>
 #include <iterator>
@@ -9,8 +11,6 @@
 #include <utility>
 #include <vector>
 
-#include <onnx/onnx_pb.h>
-
 #include "tensor_proto.hpp"
 #include "trtutils/core/error.hpp"
 #include "trtutils/ops/registry.hpp"
@@ -18,10 +18,10 @@
 namespace trtutils::onnx {
 
 namespace fs = std::filesystem;
-using trtutils::detail::concat;
 using detail::dtype_from_onnx;
 using detail::onnx_dtype_name;
 using detail::tensor_from_proto;
+using trtutils::detail::concat;
 
 namespace {
 
@@ -59,25 +59,39 @@ std::string domain_prefix(const std::string& domain) {
 
 const char* type_kind(const ::onnx::TypeProto& type) {
   switch (type.value_case()) {
-    case ::onnx::TypeProto::kSequenceType: return "a sequence";
-    case ::onnx::TypeProto::kMapType: return "a map";
-    case ::onnx::TypeProto::kOptionalType: return "an optional";
-    case ::onnx::TypeProto::kSparseTensorType: return "a sparse tensor";
-    case ::onnx::TypeProto::kOpaqueType: return "an opaque value";
-    default: return "not a tensor";
+    case ::onnx::TypeProto::kSequenceType:
+      return "a sequence";
+    case ::onnx::TypeProto::kMapType:
+      return "a map";
+    case ::onnx::TypeProto::kOptionalType:
+      return "an optional";
+    case ::onnx::TypeProto::kSparseTensorType:
+      return "a sparse tensor";
+    case ::onnx::TypeProto::kOpaqueType:
+      return "an opaque value";
+    default:
+      return "not a tensor";
   }
 }
 
 const char* attribute_kind(::onnx::AttributeProto::AttributeType type) {
   switch (type) {
-    case ::onnx::AttributeProto::GRAPH: return "a GRAPH (subgraph)";
-    case ::onnx::AttributeProto::GRAPHS: return "a list of GRAPHs (subgraphs)";
-    case ::onnx::AttributeProto::SPARSE_TENSOR: return "a SPARSE_TENSOR";
-    case ::onnx::AttributeProto::SPARSE_TENSORS: return "a list of SPARSE_TENSORs";
-    case ::onnx::AttributeProto::TYPE_PROTO: return "a TYPE_PROTO";
-    case ::onnx::AttributeProto::TYPE_PROTOS: return "a list of TYPE_PROTOs";
-    case ::onnx::AttributeProto::TENSORS: return "a list of TENSORs";
-    default: return "of an unknown attribute type";
+    case ::onnx::AttributeProto::GRAPH:
+      return "a GRAPH (subgraph)";
+    case ::onnx::AttributeProto::GRAPHS:
+      return "a list of GRAPHs (subgraphs)";
+    case ::onnx::AttributeProto::SPARSE_TENSOR:
+      return "a SPARSE_TENSOR";
+    case ::onnx::AttributeProto::SPARSE_TENSORS:
+      return "a list of SPARSE_TENSORs";
+    case ::onnx::AttributeProto::TYPE_PROTO:
+      return "a TYPE_PROTO";
+    case ::onnx::AttributeProto::TYPE_PROTOS:
+      return "a list of TYPE_PROTOs";
+    case ::onnx::AttributeProto::TENSORS:
+      return "a list of TENSORs";
+    default:
+      return "of an unknown attribute type";
   }
 }
 
@@ -195,8 +209,8 @@ class ModelImporter {
       if (init.name().empty()) throw ModelError(concat(source_, ": an initializer has no name"));
       ir::Value* value = graph_.add_value(init.name());
       try {
-        value->set_constant(
-            tensor_from_proto(init, options_.external_data_dir, concat("initializer '", init.name(), "'")));
+        value->set_constant(tensor_from_proto(init, options_.external_data_dir,
+                                              concat("initializer '", init.name(), "'")));
       } catch (const UnsupportedError& e) {
         unholdable_.push_back(e.what());
       }
@@ -229,11 +243,13 @@ class ModelImporter {
 
   void read_node(const ::onnx::NodeProto& proto, int index) {
     if (proto.op_type().empty()) {
-      throw ModelError(concat(source_, ": node #", index, " ('", proto.name(), "') has no op_type"));
+      throw ModelError(
+          concat(source_, ": node #", index, " ('", proto.name(), "') has no op_type"));
     }
     std::string name = proto.name().empty() ? concat(proto.op_type(), "_", index) : proto.name();
     const std::string domain = normalize_domain(proto.domain());
-    const std::string desc = concat("node '", name, "' (", domain_prefix(domain), proto.op_type(), ")");
+    const std::string desc =
+        concat("node '", name, "' (", domain_prefix(domain), proto.op_type(), ")");
     std::vector<ir::Value*> inputs;
     inputs.reserve(static_cast<std::size_t>(proto.input_size()));
     for (const auto& in : proto.input()) inputs.push_back(value_for_input(in));
@@ -255,10 +271,18 @@ class ModelImporter {
     using A = ::onnx::AttributeProto;
     const A::AttributeType type = attribute_type(a);
     switch (type) {
-      case A::FLOAT: out.set(a.name(), a.f()); return;
-      case A::INT: out.set(a.name(), static_cast<std::int64_t>(a.i())); return;
-      case A::STRING: out.set(a.name(), a.s()); return;
-      case A::FLOATS: out.set(a.name(), std::vector<float>(a.floats().begin(), a.floats().end())); return;
+      case A::FLOAT:
+        out.set(a.name(), a.f());
+        return;
+      case A::INT:
+        out.set(a.name(), static_cast<std::int64_t>(a.i()));
+        return;
+      case A::STRING:
+        out.set(a.name(), a.s());
+        return;
+      case A::FLOATS:
+        out.set(a.name(), std::vector<float>(a.floats().begin(), a.floats().end()));
+        return;
       case A::INTS:
         out.set(a.name(), std::vector<std::int64_t>(a.ints().begin(), a.ints().end()));
         return;
@@ -354,7 +378,8 @@ ir::Graph import_model_from_bytes(std::string_view bytes, const ImportOptions& o
 
 namespace {
 
-NamedTensor parse_named(std::string_view bytes, const fs::path& base_dir, const std::string& source) {
+NamedTensor parse_named(std::string_view bytes, const fs::path& base_dir,
+                        const std::string& source) {
   if (bytes.empty()) throw FileError(concat(source, " is empty: not a TensorProto"));
   ::onnx::TensorProto proto;
   if (!parse_message(proto, bytes)) {
@@ -376,9 +401,7 @@ NamedTensor read_named_tensor_proto(const fs::path& path) {
                      concat("tensor file '", path.string(), "'"));
 }
 
-HostTensor read_tensor_proto(const fs::path& path) {
-  return read_named_tensor_proto(path).tensor;
-}
+HostTensor read_tensor_proto(const fs::path& path) { return read_named_tensor_proto(path).tensor; }
 
 HostTensor parse_tensor_proto(std::string_view bytes, const fs::path& base_dir) {
   return parse_named(bytes, base_dir, concat("TensorProto (", bytes.size(), " bytes in memory)"))

@@ -22,23 +22,35 @@ using trtutils::detail::concat;
 std::optional<DType> dtype_from_onnx(std::int32_t data_type) noexcept {
   using P = ::onnx::TensorProto;
   switch (data_type) {
-    case P::UNDEFINED: return DType::kUndefined;
-    case P::FLOAT: return DType::kFloat32;
-    case P::UINT8: return DType::kUInt8;
-    case P::INT8: return DType::kInt8;
-    case P::INT32: return DType::kInt32;
-    case P::INT64: return DType::kInt64;
-    case P::BOOL: return DType::kBool;
-    case P::FLOAT16: return DType::kFloat16;
-    case P::DOUBLE: return DType::kFloat64;
-    case P::BFLOAT16: return DType::kBFloat16;
-    default: return std::nullopt;
+    case P::UNDEFINED:
+      return DType::kUndefined;
+    case P::FLOAT:
+      return DType::kFloat32;
+    case P::UINT8:
+      return DType::kUInt8;
+    case P::INT8:
+      return DType::kInt8;
+    case P::INT32:
+      return DType::kInt32;
+    case P::INT64:
+      return DType::kInt64;
+    case P::BOOL:
+      return DType::kBool;
+    case P::FLOAT16:
+      return DType::kFloat16;
+    case P::DOUBLE:
+      return DType::kFloat64;
+    case P::BFLOAT16:
+      return DType::kBFloat16;
+    default:
+      return std::nullopt;
   }
 }
 
 std::string onnx_dtype_name(std::int32_t data_type) {
   if (::onnx::TensorProto::DataType_IsValid(data_type)) {
-    return ::onnx::TensorProto::DataType_Name(static_cast<::onnx::TensorProto::DataType>(data_type));
+    return ::onnx::TensorProto::DataType_Name(
+        static_cast<::onnx::TensorProto::DataType>(data_type));
   }
   return concat("data type ", data_type);
 }
@@ -70,7 +82,8 @@ Shape checked_shape(const ::onnx::TensorProto& proto, const std::string& what,
 
 /// Checks that `name` stays inside `base` (no absolute path, no "..", and no
 /// symlink leading out) and returns the full path.
-fs::path resolve_inside(const fs::path& base, const std::string& location, const std::string& what) {
+fs::path resolve_inside(const fs::path& base, const std::string& location,
+                        const std::string& what) {
   const fs::path rel(location);
   if (location.empty()) throw ModelError(concat(what, ": external data has an empty location"));
   if (rel.is_absolute() || rel.has_root_name() || rel.has_root_directory()) {
@@ -93,8 +106,8 @@ fs::path resolve_inside(const fs::path& base, const std::string& location, const
       std::mismatch(real_base.begin(), real_base.end(), real_full.begin(), real_full.end());
   if (base_end != real_base.end()) {
     throw ModelError(concat(what, ": external data location '", location, "' resolves to ",
-                            real_full.string(), ", outside the model's folder ",
-                            real_base.string(), " (a symlink?); refusing to read it"));
+                            real_full.string(), ", outside the model's folder ", real_base.string(),
+                            " (a symlink?); refusing to read it"));
   }
   return full;
 }
@@ -105,7 +118,8 @@ std::uint64_t parse_size_key(const std::string& key, const std::string& text,
   if (text.empty()) throw ModelError(concat(what, ": external data '", key, "' is empty"));
   for (const char c : text) {
     if (c < '0' || c > '9' || value > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) {
-      throw ModelError(concat(what, ": external data '", key, "' is not a byte count: '", text, "'"));
+      throw ModelError(
+          concat(what, ": external data '", key, "' is not a byte count: '", text, "'"));
     }
     value = value * 10 + static_cast<std::uint64_t>(c - '0');
   }
@@ -146,18 +160,17 @@ ExternalSource locate_external(const ::onnx::TensorProto& proto, const fs::path&
   }
   std::error_code ec;
   if (!fs::is_regular_file(source.file, ec)) {
-    throw FileError(concat("cannot read external data file '", source.file.string(), "' of ",
-                           what, ": ", ec ? ec.message() : "no such file"));
+    throw FileError(concat("cannot read external data file '", source.file.string(), "' of ", what,
+                           ": ", ec ? ec.message() : "no such file"));
   }
   const std::uintmax_t file_size = fs::file_size(source.file, ec);
   if (ec) {
-    throw FileError(concat("cannot read external data file '", source.file.string(), "' of ",
-                           what, ": ", ec.message()));
+    throw FileError(concat("cannot read external data file '", source.file.string(), "' of ", what,
+                           ": ", ec.message()));
   }
   if (source.offset > file_size || file_size - source.offset < want) {
     throw FileError(concat("external data file '", source.file.string(), "' of ", what, " has ",
-                           file_size, " bytes; ", want, " are needed from offset ",
-                           source.offset));
+                           file_size, " bytes; ", want, " are needed from offset ", source.offset));
   }
   return source;
 }
@@ -168,8 +181,8 @@ void read_external(const ExternalSource& source, const std::string& what, HostTe
   in.seekg(static_cast<std::streamoff>(source.offset));
   in.read(static_cast<char*>(tensor.data()), static_cast<std::streamsize>(tensor.byte_size()));
   if (!in) {
-    throw FileError(concat("reading external data file '", source.file.string(), "' of ", what,
-                           " failed"));
+    throw FileError(
+        concat("reading external data file '", source.file.string(), "' of ", what, " failed"));
   }
 }
 
@@ -189,10 +202,18 @@ void read_int32_field(const ::onnx::TensorProto& proto, const std::string& what,
   for (int i = 0; i < field.size(); ++i) {
     const std::int32_t v = field.Get(i);
     switch (t.dtype()) {
-      case DType::kInt32: std::memcpy(out + 4 * i, &v, 4); break;
-      case DType::kInt8: reinterpret_cast<std::int8_t*>(out)[i] = static_cast<std::int8_t>(v); break;
-      case DType::kUInt8: reinterpret_cast<std::uint8_t*>(out)[i] = static_cast<std::uint8_t>(v); break;
-      case DType::kBool: reinterpret_cast<bool*>(out)[i] = v != 0; break;
+      case DType::kInt32:
+        std::memcpy(out + 4 * i, &v, 4);
+        break;
+      case DType::kInt8:
+        reinterpret_cast<std::int8_t*>(out)[i] = static_cast<std::int8_t>(v);
+        break;
+      case DType::kUInt8:
+        reinterpret_cast<std::uint8_t*>(out)[i] = static_cast<std::uint8_t>(v);
+        break;
+      case DType::kBool:
+        reinterpret_cast<bool*>(out)[i] = v != 0;
+        break;
       case DType::kFloat16:
       case DType::kBFloat16: {
         const auto bits = static_cast<std::uint16_t>(v);
@@ -228,10 +249,14 @@ void read_typed_fields(const ::onnx::TensorProto& proto, const std::string& what
 /// The typed field that holds `dtype`'s values, and how many it has.
 std::pair<const char*, std::int64_t> typed_field(const ::onnx::TensorProto& proto, DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return {"float_data", proto.float_data_size()};
-    case DType::kInt64: return {"int64_data", proto.int64_data_size()};
-    case DType::kFloat64: return {"double_data", proto.double_data_size()};
-    default: return {"int32_data", proto.int32_data_size()};
+    case DType::kFloat32:
+      return {"float_data", proto.float_data_size()};
+    case DType::kInt64:
+      return {"int64_data", proto.int64_data_size()};
+    case DType::kFloat64:
+      return {"double_data", proto.double_data_size()};
+    default:
+      return {"int32_data", proto.int32_data_size()};
   }
 }
 
@@ -270,8 +295,8 @@ HostTensor tensor_from_proto(const ::onnx::TensorProto& proto, const fs::path& b
   }
   if (proto.has_raw_data()) {
     if (proto.raw_data().size() != bytes) {
-      size_mismatch(what, shape, static_cast<std::int64_t>(bytes), proto.raw_data().size(),
-                    "bytes", "raw_data");
+      size_mismatch(what, shape, static_cast<std::int64_t>(bytes), proto.raw_data().size(), "bytes",
+                    "raw_data");
     }
     HostTensor tensor(std::move(shape), *dtype);
     if (bytes) std::memcpy(tensor.data(), proto.raw_data().data(), bytes);

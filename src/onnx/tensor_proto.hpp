@@ -1,12 +1,12 @@
 #pragma once
 // TensorProto -> HostTensor, shared by the model importer and the .pb reader.
 // Private to src/onnx: the only place (with importer.cpp) that sees protobuf.
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
-
-#include <onnx/onnx_pb.h>
 
 #include "trtutils/tensor/host_tensor.hpp"
 

@@ -105,8 +105,8 @@ void add_output(ModelProto& model, const std::string& name, int elem_type = Tens
 }
 
 NodeProto* add_node(ModelProto& model, const std::string& op_type,
-                    const std::vector<std::string>& inputs,
-                    const std::vector<std::string>& outputs, const std::string& name = {}) {
+                    const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+                    const std::string& name = {}) {
   auto* node = model.mutable_graph()->add_node();
   node->set_op_type(op_type);
   node->set_name(name);
@@ -176,7 +176,7 @@ ModelProto good_model() {
   strings->add_strings("a");
   strings->add_strings("b");
 
-  add_node(model, "Relu", {"sum"}, {"y"});                  // unnamed: gets Relu_1
+  add_node(model, "Relu", {"sum"}, {"y"});                       // unnamed: gets Relu_1
   add_node(model, "Dropout", {"y", "", ""}, {"z", ""}, "drop");  // omitted input/output
   add_output(model, "z");
   auto* info = model.mutable_graph()->add_value_info();
@@ -515,8 +515,7 @@ TEST(OnnxImporter, ExternalDataOutsideTheModelsFolderIsRefused) {
   const std::vector<std::string> locations{"../secret.bin", (tmp.path / "secret.bin").string(),
                                            "sub/../../secret.bin"};
   for (const std::string& location : locations) {
-    write_file(tmp.path / "models" / "model.onnx",
-               external_model(location, 0).SerializeAsString());
+    write_file(tmp.path / "models" / "model.onnx", external_model(location, 0).SerializeAsString());
     try {
       import_model(tmp.path / "models" / "model.onnx", test_options());
       FAIL() << location << " was read";
@@ -664,9 +663,9 @@ TEST(OnnxTensorProto, SizeMismatchIsAModelErrorNamingTheTensor) {
 }
 
 TEST(OnnxTensorProto, DtypesOutsideTrtutilsAreUnsupportedNamingTheTensor) {
-  for (const int data_type : std::vector<int>{TensorProto::STRING, TensorProto::UINT16, TensorProto::INT16,
-                              TensorProto::UINT32, TensorProto::UINT64, TensorProto::COMPLEX64,
-                              17 /* FLOAT8E4M3FN in newer ONNX */}) {
+  for (const int data_type : std::vector<int>{
+           TensorProto::STRING, TensorProto::UINT16, TensorProto::INT16, TensorProto::UINT32,
+           TensorProto::UINT64, TensorProto::COMPLEX64, 17 /* FLOAT8E4M3FN in newer ONNX */}) {
     TensorProto t = typed(data_type, {1});
     t.set_raw_data(std::string(16, '\0'));
     try {
