@@ -1,0 +1,169 @@
+#include "run_test.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "compare.hpp"
+#include "trtutils/onnx/importer.hpp"
+#include "trtutils/ops/reference_executor.hpp"
+#include "trtutils/passes/passes.hpp"
+
+namespace trtutils::conformance {
+
+namespace fs = std::filesystem;
+
+const char* status_name(Status status) {
+  switch (status) {
+    case Status::kPassed: return "passed";
+    case Status::kFailed: return "failed";
+    case Status::kUnsupported: return "unsupported";
+  }
+  return "?";
+}
+
+std::set<std::string> model_op_types(const fs::path& test_dir) {
+  std::set<std::string> types;
+  try {
+    onnx::ImportOptions options;
+    options.check_support = false;
+    const ir::Graph graph = onnx::import_model(test_dir / "model.onnx", options);
+    for (const ir::Node* node : graph.nodes()) types.insert(node->op_type());
+  } catch (const std::exception&) {
+    // Keyed by name alone, then.
+  }
+  return types;
+}
+
+namespace {
+
+/// A test failure with a message (not a trtutils error of the code under test).
+struct Mismatch {
+  std::string message;
+};
+
+/// input_0.pb, input_1.pb, ... in numeric order (input_10 after input_9).
+std::vector<fs::path> numbered_files(const fs::path& dir, const std::string& stem) {
+  std::vector<std::pair<long, fs::path>> found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(stem + "_", 0) != 0 || entry.path().extension() != ".pb") continue;
+    const std::string number = name.substr(stem.size() + 1, name.size() - stem.size() - 4);
+    try {
+      found.emplace_back(std::stol(number), entry.path());
+    } catch (const std::exception&) {
+      continue;
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<fs::path> paths;
+  for (auto& [index, path] : found) paths.push_back(std::move(path));
+  return paths;
+}
+
+std::vector<fs::path> data_sets(const fs::path& test_dir) {
+  std::vector<fs::path> sets;
+  for (const auto& entry : fs::directory_iterator(test_dir)) {
+    if (entry.is_directory() && entry.path().filename().string().rfind("test_data_set_", 0) == 0) {
+      sets.push_back(entry.path());
+    }
+  }
+  std::sort(sets.begin(), sets.end());
+  return sets;
+}
+
+/// Feeds input_i to the graph input of the TensorProto's name when it has
+/// one, else to the i-th graph input that is not an initializer (what ONNX's
+/// backend runner does).
+ops::TensorMap read_inputs(const ir::Graph& graph, const fs::path& set_dir) {
+  std::vector<const ir::Value*> feedable;
+  for (const ir::Value* in : graph.inputs()) {
+    if (!in->is_constant()) feedable.push_back(in);
+  }
+  ops::TensorMap inputs;
+  const std::vector<fs::path> files = numbered_files(set_dir, "input");
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    onnx::NamedTensor named = onnx::read_named_tensor_proto(files[i]);
+    std::string name = named.name;
+    if (name.empty() || !graph.find_value(name)) {
+      if (i >= feedable.size()) {
+        throw Mismatch{detail::concat(set_dir.filename().string(), " has ", files.size(),
+                                      " inputs, the model takes ", feedable.size())};
+      }
+      name = feedable[i]->name();
+    }
+    inputs[name] = std::move(named.tensor);
+  }
+  return inputs;
+}
+
+/// The shape rules' answer for each graph output must agree with the
+/// expected tensor wherever it is known.
+void check_inferred_outputs(const ir::Graph& graph, const std::vector<HostTensor>& expected) {
+  for (std::size_t i = 0; i < expected.size() && i < graph.outputs().size(); ++i) {
+    const ir::Value& out = *graph.outputs()[i];
+    const HostTensor& want = expected[i];
+    bool agrees = out.dtype() == DType::kUndefined || out.dtype() == want.dtype();
+    if (out.shape()) {
+      agrees = agrees && out.shape()->size() == want.shape().size();
+      for (std::size_t d = 0; agrees && d < want.shape().size(); ++d) {
+        const ir::Dim& dim = (*out.shape())[d];
+        agrees = !dim.is_static() || dim.value == want.shape()[d];
+      }
+    }
+    if (!agrees) {
+      throw Mismatch{detail::concat("shape rule disagrees: output '", out.name(), "' inferred ",
+                                    dtype_name(out.dtype()), ir::to_string(out.shape()),
+                                    ", expected ", dtype_name(want.dtype()),
+                                    shape_to_string(want.shape()))};
+    }
+  }
+}
+
+void run_data_set(const ir::Graph& graph, const ops::ReferenceExecutor& executor,
+                  const fs::path& set_dir) {
+  std::vector<HostTensor> expected;
+  for (const fs::path& file : numbered_files(set_dir, "output")) {
+    expected.push_back(onnx::read_tensor_proto(file));
+  }
+  if (expected.size() != graph.outputs().size()) {
+    throw Mismatch{detail::concat(set_dir.filename().string(), " has ", expected.size(),
+                                  " expected outputs, the model ", graph.outputs().size())};
+  }
+  check_inferred_outputs(graph, expected);
+  const ops::TensorMap results = executor.run(read_inputs(graph, set_dir));
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const std::string& name = graph.outputs()[i]->name();
+    if (auto difference = compare(results.at(name), expected[i])) {
+      throw Mismatch{detail::concat(set_dir.filename().string(), ": output '", name, "': ",
+                                    *difference)};
+    }
+  }
+}
+
+}  // namespace
+
+TestOutcome run_test(const fs::path& test_dir) {
+  try {
+    ir::Graph graph = onnx::import_model(test_dir / "model.onnx");
+    passes::infer_shapes(graph);
+    const ops::ReferenceExecutor executor(graph);
+    const std::vector<fs::path> sets = data_sets(test_dir);
+    if (sets.empty()) return {Status::kFailed, "no test_data_set_* folder"};
+    for (const fs::path& set : sets) run_data_set(graph, executor, set);
+    return {Status::kPassed, {}};
+  } catch (const Mismatch& m) {
+    return {Status::kFailed, m.message};
+  } catch (const UnsupportedError& e) {
+    return {Status::kUnsupported, e.what()};
+  } catch (const ModelError& e) {
+    return {Status::kFailed, detail::concat("ModelError: ", e.what())};
+  } catch (const InvalidArgument& e) {
+    return {Status::kFailed, detail::concat("InvalidArgument: ", e.what())};
+  } catch (const FileError& e) {
+    return {Status::kFailed, detail::concat("FileError: ", e.what())};
+  } catch (const std::exception& e) {
+    return {Status::kFailed, detail::concat("exception: ", e.what())};
+  }
+}
+
+}  // namespace trtutils::conformance

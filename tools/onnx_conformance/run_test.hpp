@@ -1,0 +1,28 @@
+#pragma once
+// Running one ONNX backend test folder (model.onnx + test_data_set_*/) on the
+// importer, shape inference and the CPU reference executor.
+#include <filesystem>
+#include <set>
+#include <string>
+
+namespace trtutils::conformance {
+
+enum class Status { kPassed, kFailed, kUnsupported };
+
+struct TestOutcome {
+  Status status = Status::kFailed;
+  std::string message;  // why it failed / is unsupported; empty when passed
+};
+
+const char* status_name(Status status);
+
+/// The op types of the model's nodes, read without the support check; empty
+/// when the model cannot be read at all.
+std::set<std::string> model_op_types(const std::filesystem::path& test_dir);
+
+/// Imports, infers shapes (checking them against the expected outputs where
+/// the inferred shape is static), runs every data set and compares. Never
+/// throws: UnsupportedError -> kUnsupported, anything else -> kFailed.
+TestOutcome run_test(const std::filesystem::path& test_dir);
+
+}  // namespace trtutils::conformance
