@@ -1,6 +1,8 @@
 #include "trtutils/ir/graph.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <queue>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -145,44 +147,48 @@ std::vector<Value*> Graph::values() const {
 }
 
 void Graph::topological_sort() {
-  // Kahn's algorithm, stable with respect to the current order so that a
-  // graph already in order keeps it.
-  std::unordered_map<const Node*, std::size_t> pending;
-  for (const auto& node : nodes_) {
-    std::size_t count = 0;
-    for (const Value* in : node->inputs_) {
-      if (in && in->producer_) ++count;
+  // Kahn's algorithm with a min-heap on the original position, so the result
+  // is stable (a graph already in order keeps it) and O(n log n).
+  const std::size_t count = nodes_.size();
+  std::unordered_map<const Node*, std::size_t> position;
+  for (std::size_t i = 0; i < count; ++i) position[nodes_[i].get()] = i;
+  std::vector<std::size_t> pending(count, 0);
+  for (std::size_t i = 0; i < count; ++i) {
+    for (const Value* in : nodes_[i]->inputs_) {
+      if (in && in->producer_ && position.count(in->producer_)) ++pending[i];
     }
-    pending[node.get()] = count;
   }
-  std::vector<std::unique_ptr<Node>> ordered;
-  ordered.reserve(nodes_.size());
-  std::vector<bool> placed(nodes_.size(), false);
-  bool progress = true;
-  while (ordered.size() < nodes_.size() && progress) {
-    progress = false;
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {
-      if (placed[i] || pending[nodes_[i].get()] != 0) continue;
-      placed[i] = true;
-      progress = true;
-      for (const Value* out : nodes_[i]->outputs_) {
-        if (!out) continue;
-        for (const Node* consumer : out->consumers_) --pending[consumer];
+  std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (pending[i] == 0) ready.push(i);
+  }
+  std::vector<std::size_t> order;
+  order.reserve(count);
+  while (!ready.empty()) {
+    const std::size_t i = ready.top();
+    ready.pop();
+    order.push_back(i);
+    for (const Value* out : nodes_[i]->outputs_) {
+      if (!out) continue;
+      for (const Node* consumer : out->consumers_) {
+        const std::size_t c = position.at(consumer);
+        // A consumer reading this value in several slots was counted once per slot.
+        if (--pending[c] == 0) ready.push(c);
       }
-      ordered.push_back(std::move(nodes_[i]));
     }
   }
-  if (ordered.size() < nodes_.size()) {
+  if (order.size() < count) {
+    std::vector<bool> placed(count, false);
+    for (std::size_t i : order) placed[i] = true;
     std::string stuck;
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       if (!placed[i]) stuck += detail::concat(stuck.empty() ? "" : ", ", nodes_[i]->describe());
-    }
-    // Put the moved nodes back before throwing so the graph stays whole.
-    for (std::size_t i = 0, j = 0; i < nodes_.size(); ++i) {
-      if (placed[i]) nodes_[i] = std::move(ordered[j++]);
     }
     throw ModelError(detail::concat("the graph has a cycle through: ", stuck));
   }
+  std::vector<std::unique_ptr<Node>> ordered;
+  ordered.reserve(count);
+  for (std::size_t i : order) ordered.push_back(std::move(nodes_[i]));
   nodes_ = std::move(ordered);
 }
 

@@ -101,3 +101,37 @@ TEST(Attributes, TypedAccessWithDefaultsAndErrors) {
 
 }  // namespace
 }  // namespace trtutils::ir
+
+namespace trtutils::ir {
+namespace {
+
+TEST(Graph, SortingALongReversedChainIsFast) {
+  // 20000 nodes listed last-to-first: a quadratic sort would take seconds.
+  Graph g;
+  constexpr int kLength = 20000;
+  std::vector<Value*> chain;
+  for (int i = 0; i <= kLength; ++i) chain.push_back(g.add_value("v" + std::to_string(i)));
+  g.inputs() = {chain[0]};
+  for (int i = kLength; i > 0; --i) g.add_node("Relu", "n" + std::to_string(i), {chain[i - 1]}, {chain[i]});
+  g.outputs() = {chain[kLength]};
+  g.topological_sort();
+  EXPECT_EQ(g.nodes().front()->name(), "n1");
+  EXPECT_EQ(g.nodes().back()->name(), "n" + std::to_string(kLength));
+  EXPECT_NO_THROW(g.validate());
+}
+
+TEST(Graph, NodeReadingOneValueTwiceIsOrderedOnce) {
+  Graph g;
+  Value* x = g.add_value("x");
+  Value* a = g.add_value("a");
+  Value* b = g.add_value("b");
+  g.inputs() = {x};
+  g.add_node("Add", "square", {a, a}, {b});
+  g.add_node("Relu", "first", {x}, {a});
+  g.topological_sort();
+  EXPECT_EQ(g.nodes()[0]->name(), "first");
+  EXPECT_EQ(g.nodes()[1]->name(), "square");
+}
+
+}  // namespace
+}  // namespace trtutils::ir
