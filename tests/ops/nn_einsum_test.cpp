@@ -36,7 +36,8 @@ TEST(Einsum, BatchDiagonalWithEllipsis) {
 }
 
 TEST(Einsum, BatchMatMulWithSpaces) {
-  auto y = einsum("bij, bjk -> bik", {floats({2, 1, 2}, {1, 2, 3, 4}), floats({2, 2, 1}, {1, 1, 1, 2})});
+  auto y =
+      einsum("bij, bjk -> bik", {floats({2, 1, 2}, {1, 2, 3, 4}), floats({2, 2, 1}, {1, 1, 1, 2})});
   expect_values(y, {2, 1, 1}, {3, 11});
 }
 
@@ -45,7 +46,8 @@ TEST(Einsum, EllipsisBroadcastsAcrossOperands) {
 }
 
 TEST(Einsum, IntegersStayIntegers) {
-  auto y = einsum("ij,jk", {tensor<std::int32_t>({1, 2}, {2, 3}), tensor<std::int32_t>({2, 1}, {4, 5})});
+  auto y =
+      einsum("ij,jk", {tensor<std::int32_t>({1, 2}, {2, 3}), tensor<std::int32_t>({2, 1}, {4, 5})});
   EXPECT_EQ(y.dtype(), DType::kInt32);
   EXPECT_EQ(y.values<std::int32_t>()[0], 23);
 }
@@ -54,10 +56,12 @@ TEST(Einsum, ShapeRule) {
   EXPECT_EQ(infer("Einsum", {ir::DimList{sym("B"), 4, 8}, ir::DimList{sym("B"), 8, 5}},
                   attrs({{"equation", std::string("bij,bjk->bik")}}), 12)[0],
             "[B, 4, 5]");
-  EXPECT_EQ(infer("Einsum", {ir::DimList{7, 3, 3}}, attrs({{"equation", std::string("...ii")}}), 12)[0],
-            "[7]");
-  EXPECT_THROW(infer("Einsum", {ir::DimList{2, 3}}, attrs({{"equation", std::string("ij->k")}}), 12),
-               ModelError);
+  EXPECT_EQ(
+      infer("Einsum", {ir::DimList{7, 3, 3}}, attrs({{"equation", std::string("...ii")}}), 12)[0],
+      "[7]");
+  EXPECT_THROW(
+      infer("Einsum", {ir::DimList{2, 3}}, attrs({{"equation", std::string("ij->k")}}), 12),
+      ModelError);
 }
 
 }  // namespace

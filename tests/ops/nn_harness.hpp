@@ -30,8 +30,11 @@ inline HostTensor iota(Shape shape) {
 struct NodeSpec {
   NodeSpec(std::string op_type, std::vector<HostTensor> input_tensors, ir::Attributes attrs = {},
            std::int64_t opset_version = 17, std::size_t output_count = 1)
-      : op(std::move(op_type)), inputs(std::move(input_tensors)), attributes(std::move(attrs)),
-        opset(opset_version), outputs(output_count) {}
+      : op(std::move(op_type)),
+        inputs(std::move(input_tensors)),
+        attributes(std::move(attrs)),
+        opset(opset_version),
+        outputs(output_count) {}
   std::string op;
   std::vector<HostTensor> inputs;  // empty HostTensor = omitted optional input
   ir::Attributes attributes;
@@ -82,7 +85,8 @@ inline std::vector<HostTensor> run(const NodeSpec& spec) {
 }
 
 /// The shape rule alone; returns each output's shape as text ("[N, 8, ?, 16]").
-inline std::vector<std::string> infer(const std::string& op, const std::vector<ir::MaybeShape>& shapes,
+inline std::vector<std::string> infer(const std::string& op,
+                                      const std::vector<ir::MaybeShape>& shapes,
                                       ir::Attributes attributes = {}, std::int64_t opset = 17,
                                       std::size_t outputs = 1) {
   ir::Graph graph;
@@ -94,7 +98,8 @@ inline std::vector<std::string> infer(const std::string& op, const std::vector<i
     in_values.push_back(v);
   }
   std::vector<ir::Value*> out_values;
-  for (std::size_t i = 0; i < outputs; ++i) out_values.push_back(graph.add_value("out" + std::to_string(i)));
+  for (std::size_t i = 0; i < outputs; ++i)
+    out_values.push_back(graph.add_value("out" + std::to_string(i)));
   ir::Node* node = graph.add_node(op, "node", in_values, out_values, std::move(attributes));
   InferContext ctx(*node, opset);
   schema_of(op).infer(ctx);
@@ -112,8 +117,8 @@ inline std::vector<double> values_of(const HostTensor& t) {
 }
 
 /// Element-wise comparison with an absolute tolerance.
-inline void expect_values(const HostTensor& actual, Shape shape, const std::vector<double>& expected,
-                          double tolerance = 1e-5) {
+inline void expect_values(const HostTensor& actual, Shape shape,
+                          const std::vector<double>& expected, double tolerance = 1e-5) {
   ASSERT_EQ(actual.shape(), shape);
   const std::vector<double> got = values_of(actual);
   ASSERT_EQ(got.size(), expected.size());

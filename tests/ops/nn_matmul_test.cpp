@@ -18,13 +18,15 @@ TEST(MatMul, OneDimensionalOperandsDropTheirDim) {
 
 TEST(MatMul, BatchDimsBroadcast) {
   // A [2, 1, 1, 2] (two scalars' rows), B [3, 2, 1]: result [2, 3, 1, 1].
-  auto y = run({"MatMul", {floats({2, 1, 1, 2}, {1, 2, 3, 4}), floats({3, 2, 1}, {1, 0, 0, 1, 1, 1})}});
+  auto y =
+      run({"MatMul", {floats({2, 1, 1, 2}, {1, 2, 3, 4}), floats({3, 2, 1}, {1, 0, 0, 1, 1, 1})}});
   expect_values(y[0], {2, 3, 1, 1}, {1, 2, 3, 3, 4, 7});
 }
 
 TEST(MatMul, IntegersAreExact) {
   const std::int64_t big = std::int64_t{1} << 55;
-  auto y = run({"MatMul", {tensor<std::int64_t>({1, 2}, {big, 1}), tensor<std::int64_t>({2, 1}, {1, 3})}});
+  auto y = run(
+      {"MatMul", {tensor<std::int64_t>({1, 2}, {big, 1}), tensor<std::int64_t>({2, 1}, {1, 3})}});
   EXPECT_EQ(y[0].dtype(), DType::kInt64);
   EXPECT_EQ(y[0].values<std::int64_t>()[0], big + 3);
   auto z = run({"MatMul", {tensor<std::int32_t>({2}, {-3, 4}), tensor<std::int32_t>({2}, {5, 6})}});
@@ -45,17 +47,20 @@ const HostTensor kBT = floats({2, 3}, {1, 0, 1, 0, 1, 1});
 
 TEST(Gemm, AlphaBetaAndVectorBias) {
   // A * B = [[4, 5], [10, 11]]
-  auto y = run({"Gemm", {kA, kB, floats({2}, {1, 2})}, attrs({{"alpha", 2.0f}, {"beta", 0.5f}}), 13});
+  auto y =
+      run({"Gemm", {kA, kB, floats({2}, {1, 2})}, attrs({{"alpha", 2.0f}, {"beta", 0.5f}}), 13});
   expect_values(y[0], {2, 2}, {8.5, 11, 20.5, 23});
 }
 
 TEST(Gemm, TransposedOperands) {
-  auto y = run({"Gemm", {kAT, kBT}, attrs({{"transA", std::int64_t{1}}, {"transB", std::int64_t{1}}}), 13});
+  auto y = run(
+      {"Gemm", {kAT, kBT}, attrs({{"transA", std::int64_t{1}}, {"transB", std::int64_t{1}}}), 13});
   expect_values(y[0], {2, 2}, {4, 5, 10, 11});
 }
 
 TEST(Gemm, BiasBroadcastsAsColumnOrScalar) {
-  expect_values(run({"Gemm", {kA, kB, floats({2, 1}, {10, 20})}, {}, 13})[0], {2, 2}, {14, 15, 30, 31});
+  expect_values(run({"Gemm", {kA, kB, floats({2, 1}, {10, 20})}, {}, 13})[0], {2, 2},
+                {14, 15, 30, 31});
   expect_values(run({"Gemm", {kA, kB, floats({}, {1})}, {}, 13})[0], {2, 2}, {5, 6, 11, 12});
   EXPECT_THROW(run({"Gemm", {kA, kB, floats({3}, {1, 2, 3})}, {}, 13}), ModelError);
 }

@@ -13,7 +13,8 @@ TEST(Softmax, BeforeOpset13TheInputIsCoercedTo2D) {
   auto y = run({"Softmax", {sample()}, attrs({{"axis", std::int64_t{1}}}), 11});
   expect_values(y[0], {1, 2, 2}, {1.0 / 6, 1.0 / 6, 0.5, 1.0 / 6});
   // The default axis was 1.
-  expect_values(run({"Softmax", {sample()}, {}, 11})[0], {1, 2, 2}, {1.0 / 6, 1.0 / 6, 0.5, 1.0 / 6});
+  expect_values(run({"Softmax", {sample()}, {}, 11})[0], {1, 2, 2},
+                {1.0 / 6, 1.0 / 6, 0.5, 1.0 / 6});
 }
 
 TEST(Softmax, FromOpset13AlongOneAxis) {
@@ -32,11 +33,13 @@ TEST(LogSoftmax, IsTheLogOfSoftmax) {
   auto y = run({"LogSoftmax", {sample()}, attrs({{"axis", std::int64_t{1}}}), 13});
   expect_values(y[0], {1, 2, 2}, {std::log(0.25), std::log(0.5), std::log(0.75), std::log(0.5)});
   auto old = run({"LogSoftmax", {sample()}, {}, 11});
-  expect_values(old[0], {1, 2, 2}, {std::log(1.0 / 6), std::log(1.0 / 6), std::log(0.5), std::log(1.0 / 6)});
+  expect_values(old[0], {1, 2, 2},
+                {std::log(1.0 / 6), std::log(1.0 / 6), std::log(0.5), std::log(1.0 / 6)});
 }
 
 TEST(Softmax, AxisOutOfRangeIsAModelError) {
-  EXPECT_THROW(infer("Softmax", {ir::DimList{2, 3}}, attrs({{"axis", std::int64_t{2}}}), 13), ModelError);
+  EXPECT_THROW(infer("Softmax", {ir::DimList{2, 3}}, attrs({{"axis", std::int64_t{2}}}), 13),
+               ModelError);
 }
 
 }  // namespace

@@ -24,8 +24,9 @@ void check_supported(const Context& ctx) {
   if (ctx.opset() < 14) {
     for (std::size_t i = 1; i < node.outputs().size(); ++i) {
       if (node.output(i)) {
-        ctx.unsupported("the training outputs of opset < 14 (mean, var, saved_mean, "
-                        "saved_var) are not implemented; export for inference");
+        ctx.unsupported(
+            "the training outputs of opset < 14 (mean, var, saved_mean, "
+            "saved_var) are not implemented; export for inference");
       }
     }
   }
@@ -73,7 +74,8 @@ std::vector<HostTensor> run_batch_normalization(const CpuContext& ctx) {
     for (std::int64_t c = 0; c < channels; ++c) {
       double sum = 0.0;
       for (std::int64_t n = 0; n < batch; ++n) {
-        for (std::int64_t i = 0; i < size; ++i) sum += xs[static_cast<std::size_t>((n * channels + c) * size + i)];
+        for (std::int64_t i = 0; i < size; ++i)
+          sum += xs[static_cast<std::size_t>((n * channels + c) * size + i)];
       }
       const double m = sum / count;
       double squares = 0.0;

@@ -11,7 +11,8 @@ namespace {
 
 std::int64_t read_group(const ir::Node& node) {
   const std::int64_t group = node.attributes().get_int("group", 1);
-  if (group < 1) throw ModelError(detail::concat(node.describe(), ": group ", group, " is not positive"));
+  if (group < 1)
+    throw ModelError(detail::concat(node.describe(), ": group ", group, " is not positive"));
   return group;
 }
 
@@ -26,14 +27,15 @@ void infer_conv(InferContext& ctx) {
   const std::int64_t group = read_group(ctx.node());
   if (x && w && (*x)[1].is_static() && (*w)[1].is_static() &&
       (*x)[1].value != (*w)[1].value * group) {
-    ctx.fail(detail::concat("X has ", (*x)[1].value, " channels but W expects ",
-                            (*w)[1].value, " per group x ", group, " groups"));
+    ctx.fail(detail::concat("X has ", (*x)[1].value, " channels but W expects ", (*w)[1].value,
+                            " per group x ", group, " groups"));
   }
   const std::size_t spatial = rank - 2;
   const auto kernel = conv_kernel(ctx.node(), w, spatial);
   const Window window =
       read_window(ctx.node(), kernel.value_or(std::vector<std::int64_t>(spatial, 1)), false);
-  const bool same = window.auto_pad == AutoPad::kSameUpper || window.auto_pad == AutoPad::kSameLower;
+  const bool same =
+      window.auto_pad == AutoPad::kSameUpper || window.auto_pad == AutoPad::kSameLower;
   ir::DimList out(rank);
   out[0] = x ? (*x)[0] : ir::Dim();
   out[1] = w ? (*w)[0] : ir::Dim();
@@ -73,7 +75,8 @@ std::vector<HostTensor> run_conv(const CpuContext& ctx) {
   }
 
   Shape out_spatial(spatial);
-  for (std::size_t d = 0; d < spatial; ++d) out_spatial[d] = output_extent(window, d, in_spatial[d]);
+  for (std::size_t d = 0; d < spatial; ++d)
+    out_spatial[d] = output_extent(window, d, in_spatial[d]);
   const std::int64_t in_size = element_count(in_spatial);
   const std::int64_t out_size = element_count(out_spatial);
   const std::int64_t kernel_size = element_count(kernel_dims);
@@ -95,7 +98,8 @@ std::vector<HostTensor> run_conv(const CpuContext& ctx) {
           const std::int64_t x_base = (n * channels + g * group_channels + c) * in_size;
           const std::int64_t w_base = (m * group_channels + c) * kernel_size;
           for (const auto& [k, i] : taps) {
-            acc += xs[static_cast<std::size_t>(x_base + i)] * ws[static_cast<std::size_t>(w_base + k)];
+            acc +=
+                xs[static_cast<std::size_t>(x_base + i)] * ws[static_cast<std::size_t>(w_base + k)];
           }
         }
         ys[static_cast<std::size_t>((n * maps + m) * out_size + o)] = acc;

@@ -48,7 +48,8 @@ void infer_conv_transpose(InferContext& ctx) {
   const auto kernel = conv_kernel(ctx.node(), w, spatial);
   const Window window =
       read_window(ctx.node(), kernel.value_or(std::vector<std::int64_t>(spatial, 1)), false);
-  const bool same = window.auto_pad == AutoPad::kSameUpper || window.auto_pad == AutoPad::kSameLower;
+  const bool same =
+      window.auto_pad == AutoPad::kSameUpper || window.auto_pad == AutoPad::kSameLower;
   ir::DimList out(rank);
   out[0] = x ? (*x)[0] : ir::Dim();
   out[1] = w && (*w)[1].is_static() ? ir::Dim((*w)[1].value * a.group) : ir::Dim();
@@ -108,7 +109,8 @@ std::vector<HostTensor> run_conv_transpose(const CpuContext& ctx) {
   for (std::int64_t n = 0; n < batch; ++n) {
     for (std::int64_t m = 0; m < maps; ++m) {
       for (std::int64_t o = 0; o < out_size; ++o) {
-        ys[static_cast<std::size_t>((n * maps + m) * out_size + o)] = bias[static_cast<std::size_t>(m)];
+        ys[static_cast<std::size_t>((n * maps + m) * out_size + o)] =
+            bias[static_cast<std::size_t>(m)];
       }
     }
   }
@@ -119,7 +121,8 @@ std::vector<HostTensor> run_conv_transpose(const CpuContext& ctx) {
     for_each_index(kernel_dims, [&](const std::vector<std::int64_t>& k, std::int64_t k_index) {
       std::int64_t o = 0;
       for (std::size_t d = 0; d < spatial; ++d) {
-        const std::int64_t pos = i[d] * window.strides[d] + k[d] * window.dilations[d] - pad_begin[d];
+        const std::int64_t pos =
+            i[d] * window.strides[d] + k[d] * window.dilations[d] - pad_begin[d];
         if (pos < 0 || pos >= out_spatial[d]) return;
         o = o * out_spatial[d] + pos;
       }

@@ -40,7 +40,8 @@ Term parse_term(const Context& ctx, const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '.') {
-      if (term.ellipsis || text.compare(i, 3, "...") != 0) ctx.fail("malformed ellipsis in equation");
+      if (term.ellipsis || text.compare(i, 3, "...") != 0)
+        ctx.fail("malformed ellipsis in equation");
       term.ellipsis = true;
       i += 2;
     } else if (std::isalpha(static_cast<unsigned char>(c))) {
@@ -109,7 +110,8 @@ std::vector<int> term_labels(const Context& ctx, const Term& t, std::size_t rank
 }
 
 template <typename Context>
-std::size_t widest_ellipsis(const Equation& eq, const std::vector<std::size_t>& ranks, const Context& ctx) {
+std::size_t widest_ellipsis(const Equation& eq, const std::vector<std::size_t>& ranks,
+                            const Context& ctx) {
   std::size_t widest = 0;
   for (std::size_t i = 0; i < eq.inputs.size(); ++i) {
     const Term& t = eq.inputs[i];
@@ -123,13 +125,15 @@ std::size_t widest_ellipsis(const Equation& eq, const std::vector<std::size_t>& 
 template <typename Context>
 std::vector<int> output_labels(const Context& ctx, const Equation& eq, std::size_t ellipsis_rank,
                                const std::map<int, bool>& known) {
-  std::vector<int> labels = term_labels(
-      ctx, eq.output,
-      eq.output.letters_before.size() + eq.output.letters_after.size() + (eq.output.ellipsis ? ellipsis_rank : 0),
-      ellipsis_rank);
+  std::vector<int> labels =
+      term_labels(ctx, eq.output,
+                  eq.output.letters_before.size() + eq.output.letters_after.size() +
+                      (eq.output.ellipsis ? ellipsis_rank : 0),
+                  ellipsis_rank);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (!known.count(labels[i])) ctx.fail("an output label does not appear in any input");
-    if (std::count(labels.begin(), labels.end(), labels[i]) > 1) ctx.fail("an output label repeats");
+    if (std::count(labels.begin(), labels.end(), labels[i]) > 1)
+      ctx.fail("an output label repeats");
   }
   return labels;
 }
@@ -159,7 +163,8 @@ void infer_einsum(InferContext& ctx) {
       known[labels[d]] = true;
       if (inserted) continue;
       ir::Dim& have = it->second;
-      if (dim.is_static() && have.is_static() && dim.value != have.value && dim.value != 1 && have.value != 1) {
+      if (dim.is_static() && have.is_static() && dim.value != have.value && dim.value != 1 &&
+          have.value != 1) {
         ctx.fail(detail::concat("label dims disagree: ", dim.value, " vs ", have.value));
       }
       if ((dim.is_static() && dim.value != 1) || (have.is_static() && have.value == 1)) have = dim;
@@ -173,7 +178,8 @@ void infer_einsum(InferContext& ctx) {
 template <typename Acc>
 HostTensor einsum(const CpuContext& ctx, const Equation& eq) {
   std::vector<std::size_t> ranks;
-  for (std::size_t i = 0; i < ctx.input_count(); ++i) ranks.push_back(static_cast<std::size_t>(ctx.input(i).rank()));
+  for (std::size_t i = 0; i < ctx.input_count(); ++i)
+    ranks.push_back(static_cast<std::size_t>(ctx.input(i).rank()));
   const std::size_t ellipsis_rank = widest_ellipsis(eq, ranks, ctx);
   // Every label's extent, then the per-label strides of each operand (0 where
   // it broadcasts; repeated labels add up, which walks the diagonal).
@@ -203,13 +209,15 @@ HostTensor einsum(const CpuContext& ctx, const Equation& eq) {
   }
   Shape space;
   for (int l : all) space.push_back(extent[l]);
-  std::vector<std::vector<std::int64_t>> strides(ranks.size(), std::vector<std::int64_t>(all.size(), 0));
+  std::vector<std::vector<std::int64_t>> strides(ranks.size(),
+                                                 std::vector<std::int64_t>(all.size(), 0));
   std::vector<std::vector<Acc>> values;
   for (std::size_t i = 0; i < ranks.size(); ++i) {
     const std::vector<std::int64_t> own = contiguous_strides(ctx.input(i).shape());
     for (std::size_t d = 0; d < labels[i].size(); ++d) {
       if (ctx.input(i).shape()[d] == 1) continue;  // broadcast
-      const auto pos = static_cast<std::size_t>(std::find(all.begin(), all.end(), labels[i][d]) - all.begin());
+      const auto pos =
+          static_cast<std::size_t>(std::find(all.begin(), all.end(), labels[i][d]) - all.begin());
       strides[i][pos] += own[d];
     }
     values.push_back(read_as<Acc>(ctx.input(i)));

@@ -28,8 +28,8 @@ void infer_gemm(InferContext& ctx) {
 }
 
 template <typename Acc>
-std::vector<double> product_ab(const HostTensor& a, const HostTensor& b, bool trans_a,
-                               bool trans_b, std::int64_t m, std::int64_t k, std::int64_t n) {
+std::vector<double> product_ab(const HostTensor& a, const HostTensor& b, bool trans_a, bool trans_b,
+                               std::int64_t m, std::int64_t k, std::int64_t n) {
   const std::vector<Acc> av = read_as<Acc>(a);
   const std::vector<Acc> bv = read_as<Acc>(b);
   std::vector<double> out(static_cast<std::size_t>(m * n));
@@ -60,7 +60,8 @@ std::vector<HostTensor> run_gemm(const CpuContext& ctx) {
   const std::int64_t n = b.shape()[trans_b ? 0 : 1];
   if (b.shape()[trans_b ? 1 : 0] != k) {
     ctx.fail(detail::concat("inner dims differ: A ", shape_to_string(a.shape()), ", B ",
-                            shape_to_string(b.shape()), " (transA ", trans_a, ", transB ", trans_b, ")"));
+                            shape_to_string(b.shape()), " (transA ", trans_a, ", transB ", trans_b,
+                            ")"));
   }
   std::vector<double> y = with_accumulator(a.dtype(), [&](auto tag) {
     return product_ab<typename decltype(tag)::type>(a, b, trans_a, trans_b, m, k, n);

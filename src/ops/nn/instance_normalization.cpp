@@ -36,7 +36,8 @@ std::vector<HostTensor> run_instance_normalization(const CpuContext& ctx) {
     for (std::size_t i = 0; i < count; ++i) sum += xs[first + i];
     const double mean = sum / static_cast<double>(size);
     double squares = 0.0;
-    for (std::size_t i = 0; i < count; ++i) squares += (xs[first + i] - mean) * (xs[first + i] - mean);
+    for (std::size_t i = 0; i < count; ++i)
+      squares += (xs[first + i] - mean) * (xs[first + i] - mean);
     const double inv_std = 1.0 / std::sqrt(squares / static_cast<double>(size) + epsilon);
     const auto c = static_cast<std::size_t>(p % channels);
     for (std::size_t i = 0; i < count; ++i) {

@@ -14,11 +14,16 @@ template <typename Context>
 DType stash_dtype(const Context& ctx) {
   // stash_type is a TensorProto data type code.
   switch (ctx.attributes().get_int("stash_type", 1)) {
-    case 1: return DType::kFloat32;
-    case 10: return DType::kFloat16;
-    case 11: return DType::kFloat64;
-    case 16: return DType::kBFloat16;
-    default: break;
+    case 1:
+      return DType::kFloat32;
+    case 10:
+      return DType::kFloat16;
+    case 11:
+      return DType::kFloat64;
+    case 16:
+      return DType::kBFloat16;
+    default:
+      break;
   }
   ctx.fail("stash_type must be a floating-point type code (1, 10, 11 or 16)");
 }
@@ -31,7 +36,8 @@ void infer_layer_normalization(InferContext& ctx) {
   ir::MaybeShape stats;
   if (x) {
     const auto rank = static_cast<std::int64_t>(x->size());
-    const std::int64_t axis = normalize_axis(ctx.attributes().get_int("axis", -1), rank, ctx.node());
+    const std::int64_t axis =
+        normalize_axis(ctx.attributes().get_int("axis", -1), rank, ctx.node());
     ir::DimList dims = *x;
     for (std::size_t d = static_cast<std::size_t>(axis); d < dims.size(); ++d) dims[d] = 1;
     stats = std::move(dims);
@@ -61,7 +67,8 @@ std::vector<double> broadcast_to(const CpuContext& ctx, std::size_t input, const
 
 std::vector<HostTensor> run_layer_normalization(const CpuContext& ctx) {
   const HostTensor& x = ctx.input(0);
-  const std::int64_t axis = normalize_axis(ctx.attributes().get_int("axis", -1), x.rank(), ctx.node());
+  const std::int64_t axis =
+      normalize_axis(ctx.attributes().get_int("axis", -1), x.rank(), ctx.node());
   const double epsilon = ctx.attributes().get_float("epsilon", 1e-5f);
   const DType stash = stash_dtype(ctx);
   const std::int64_t rows = product(x.shape(), 0, static_cast<std::size_t>(axis));
@@ -79,7 +86,8 @@ std::vector<HostTensor> run_layer_normalization(const CpuContext& ctx) {
     for (std::size_t i = 0; i < count; ++i) sum += xs[first + i];
     const double mean = sum / static_cast<double>(size);
     double squares = 0.0;
-    for (std::size_t i = 0; i < count; ++i) squares += (xs[first + i] - mean) * (xs[first + i] - mean);
+    for (std::size_t i = 0; i < count; ++i)
+      squares += (xs[first + i] - mean) * (xs[first + i] - mean);
     const double inv_std = 1.0 / std::sqrt(squares / static_cast<double>(size) + epsilon);
     for (std::size_t i = 0; i < count; ++i) {
       ys[first + i] = (xs[first + i] - mean) * inv_std * scale[first + i] + bias[first + i];
@@ -88,7 +96,8 @@ std::vector<HostTensor> run_layer_normalization(const CpuContext& ctx) {
     inv_stds[static_cast<std::size_t>(r)] = inv_std;
   }
   Shape stats_shape = x.shape();
-  for (std::size_t d = static_cast<std::size_t>(axis); d < stats_shape.size(); ++d) stats_shape[d] = 1;
+  for (std::size_t d = static_cast<std::size_t>(axis); d < stats_shape.size(); ++d)
+    stats_shape[d] = 1;
   std::vector<HostTensor> outputs;
   outputs.push_back(make_tensor(x.shape(), x.dtype(), ys));
   for (std::size_t i = 1; i < 3 && i < ctx.output_count(); ++i) {

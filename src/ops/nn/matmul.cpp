@@ -18,8 +18,10 @@ void infer_matmul(InferContext& ctx) {
   if (ka.is_static() && kb.is_static() && ka.value != kb.value) {
     ctx.fail(detail::concat("inner dims differ: A ", ir::to_string(a), ", B ", ir::to_string(b)));
   }
-  const ir::DimList batch_a(a->begin(), a->end() - std::min<std::ptrdiff_t>(2, static_cast<std::ptrdiff_t>(a->size())));
-  const ir::DimList batch_b(b->begin(), b->end() - std::min<std::ptrdiff_t>(2, static_cast<std::ptrdiff_t>(b->size())));
+  const ir::DimList batch_a(
+      a->begin(), a->end() - std::min<std::ptrdiff_t>(2, static_cast<std::ptrdiff_t>(a->size())));
+  const ir::DimList batch_b(
+      b->begin(), b->end() - std::min<std::ptrdiff_t>(2, static_cast<std::ptrdiff_t>(b->size())));
   ir::MaybeShape out = broadcast_shapes(ir::MaybeShape(batch_a), ir::MaybeShape(batch_b));
   if (a->size() >= 2) out->push_back((*a)[a->size() - 2]);
   if (b->size() >= 2) out->push_back(b->back());
@@ -80,9 +82,8 @@ std::vector<HostTensor> run_matmul(const CpuContext& ctx) {
   if (a.rank() == 0 || b.rank() == 0) ctx.fail("MatMul operands must have rank >= 1");
   if (a.dtype() != b.dtype()) ctx.fail("A and B must have the same dtype");
   std::vector<HostTensor> outputs;
-  outputs.push_back(with_accumulator(a.dtype(), [&](auto tag) {
-    return matmul<typename decltype(tag)::type>(ctx, a, b);
-  }));
+  outputs.push_back(with_accumulator(
+      a.dtype(), [&](auto tag) { return matmul<typename decltype(tag)::type>(ctx, a, b); }));
   return outputs;
 }
 

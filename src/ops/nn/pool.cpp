@@ -28,7 +28,8 @@ void infer_pool(InferContext& ctx) {
   if (x) {
     const Window window = pool_window(ctx.node(), ctx.opset(), x->size());
     ir::DimList dims = {(*x)[0], (*x)[1]};
-    for (std::size_t d = 0; d < window.rank(); ++d) dims.push_back(output_dim(window, d, (*x)[d + 2]));
+    for (std::size_t d = 0; d < window.rank(); ++d)
+      dims.push_back(output_dim(window, d, (*x)[d + 2]));
     out = std::move(dims);
   }
   ctx.set_output(0, dtype, out);
@@ -45,7 +46,8 @@ struct PoolGeometry {
 };
 
 PoolGeometry pool_geometry(const CpuContext& ctx, const HostTensor& x) {
-  PoolGeometry g{pool_window(ctx.node(), ctx.opset(), static_cast<std::size_t>(x.rank())), {}, {}, 0, 0, 0};
+  PoolGeometry g{
+      pool_window(ctx.node(), ctx.opset(), static_cast<std::size_t>(x.rank())), {}, {}, 0, 0, 0};
   g.in_spatial.assign(x.shape().begin() + 2, x.shape().end());
   resolve_pads(g.window, g.in_spatial);
   for (std::size_t d = 0; d < g.window.rank(); ++d) {

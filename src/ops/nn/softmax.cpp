@@ -37,7 +37,9 @@ std::vector<HostTensor> run_softmax(const CpuContext& ctx) {
   std::vector<double> ys(xs.size());
   for (std::int64_t o = 0; o < outer; ++o) {
     for (std::int64_t i = 0; i < inner; ++i) {
-      const auto at = [&](std::int64_t k) { return static_cast<std::size_t>((o * length + k) * inner + i); };
+      const auto at = [&](std::int64_t k) {
+        return static_cast<std::size_t>((o * length + k) * inner + i);
+      };
       double max = -INFINITY;
       for (std::int64_t k = 0; k < length; ++k) max = std::max(max, xs[at(k)]);
       double sum = 0.0;

@@ -22,7 +22,8 @@ std::vector<std::int64_t> read_per_axis(const ir::Node& node, const char* name, 
                                    " spatial axes"));
   }
   for (std::int64_t v : values) {
-    if (v < minimum) malformed(node, detail::concat("'", name, "' value ", v, " is below ", minimum));
+    if (v < minimum)
+      malformed(node, detail::concat("'", name, "' value ", v, " is below ", minimum));
   }
   return values;
 }

@@ -56,7 +56,7 @@ void resolve_pads(Window& window, const Shape& input_spatial);
 
 /// Positions of kernel taps relative to the input: an index into the input's
 /// spatial block, or one of these when the tap lies outside the input.
-inline constexpr std::int64_t kInPadding = -1;  // inside the pads
+inline constexpr std::int64_t kInPadding = -1;    // inside the pads
 inline constexpr std::int64_t kPastPadding = -2;  // beyond the end pad (ceil_mode overhang)
 
 /// Calls tap(kernel_index, input_index) for every kernel tap of the output
