@@ -130,20 +130,20 @@ std::map<std::string, std::string> read_list(const fs::path& path) {
 /// that test's failure, not the runner's end.
 TestOutcome run_isolated(const fs::path& dir, int timeout_s) {
   int fds[2];
-  if (pipe(fds) != 0) return {Status::kFailed, std::string("pipe: ") + std::strerror(errno)};
+  if (pipe(fds) != 0) return {Status::kFailed, std::string("pipe: ") + std::strerror(errno), {}};
   std::cout.flush();
   std::cerr.flush();
   const pid_t child = fork();
   if (child < 0) {
     close(fds[0]);
     close(fds[1]);
-    return {Status::kFailed, std::string("fork: ") + std::strerror(errno)};
+    return {Status::kFailed, std::string("fork: ") + std::strerror(errno), {}};
   }
   if (child == 0) {
     close(fds[0]);
     const TestOutcome outcome = trtutils::conformance::run_test(dir);
     const std::string payload = std::to_string(static_cast<int>(outcome.status)) + "\n" +
-                                outcome.message;
+                                outcome.unknown_shapes + "\n" + outcome.message;
     std::size_t written = 0;
     while (written < payload.size()) {
       const ssize_t n = write(fds[1], payload.data() + written, payload.size() - written);
@@ -181,14 +181,19 @@ TestOutcome run_isolated(const fs::path& dir, int timeout_s) {
   int wait_status = 0;
   waitpid(child, &wait_status, 0);
   if (timed_out) {
-    return {Status::kFailed, "timed out after " + std::to_string(timeout_s) + " s"};
+    return {Status::kFailed, "timed out after " + std::to_string(timeout_s) + " s", {}};
   }
   if (WIFSIGNALED(wait_status)) {
-    return {Status::kFailed, std::string("crashed: ") + strsignal(WTERMSIG(wait_status))};
+    return {Status::kFailed, std::string("crashed: ") + strsignal(WTERMSIG(wait_status)), {}};
   }
-  const auto newline = payload.find('\n');
-  if (newline == std::string::npos) return {Status::kFailed, "the test process reported nothing"};
-  return {static_cast<Status>(std::stoi(payload.substr(0, newline))), payload.substr(newline + 1)};
+  // "status\nunknown_shapes\nmessage" (the message may span lines).
+  const auto first = payload.find('\n');
+  const auto second = first == std::string::npos ? first : payload.find('\n', first + 1);
+  if (second == std::string::npos) {
+    return {Status::kFailed, "the test process reported nothing", {}};
+  }
+  return {static_cast<Status>(std::stoi(payload.substr(0, first))), payload.substr(second + 1),
+          payload.substr(first + 1, second - first - 1)};
 }
 
 struct Record {
@@ -238,7 +243,8 @@ void write_json(const fs::path& path, const std::vector<Record>& records) {
         << ", \"in_scope\": " << (r.in_scope ? "true" : "false")
         << ", \"known_failure\": " << (r.known ? "true" : "false") << ", \"status\": \""
         << trtutils::conformance::status_name(r.outcome.status) << "\", \"seconds\": " << r.seconds
-        << ", \"message\": " << json_string(r.outcome.message) << "}"
+        << ", \"message\": " << json_string(r.outcome.message)
+        << ", \"unknown_output_shapes\": " << json_string(r.outcome.unknown_shapes) << "}"
         << (i + 1 < records.size() ? "," : "") << "\n";
   }
   out << "]\n";

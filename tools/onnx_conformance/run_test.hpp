@@ -12,6 +12,10 @@ enum class Status { kPassed, kFailed, kUnsupported };
 struct TestOutcome {
   Status status = Status::kFailed;
   std::string message;  // why it failed / is unsupported; empty when passed
+  /// Graph outputs whose shape the rules left (partly) unknown although every
+  /// graph input's shape is static: "y: f32[2, ?]; ...". Not a failure (some
+  /// shapes depend on data, NonZero's say), but what a builder would miss.
+  std::string unknown_shapes;
 };
 
 const char* status_name(Status status);
