@@ -1,0 +1,118 @@
+#pragma once
+// A convolution ready to run on cuDNN: the descriptors for one
+// ConvolutionDesc, the algorithm chosen for it by timing, and an execute()
+// that allocates no device memory and never synchronises, so it can be
+// captured into a CUDA graph.
+//
+//   ConvolutionPlan plan(desc);                       // host-only: validates, builds descriptors
+//   auto ranked = plan.find_algorithms(handle, stream, buffers, workspace, bytes);  // timed
+//   ConvolutionAlgorithm chosen = plan.autotune(handle, stream, buffers, workspace, bytes);
+//   ... store chosen (plain integers) in the plan file; at load: plan.set_algorithm(chosen)
+//   plan.execute(handle, stream, buffers, workspace, bytes);  // queued on `stream`
+//
+// The handle is re-pointed at `stream` (cudnnSetStream, host-only) by each
+// call; one handle must not be used by two threads at once.
+//
+// Epilogue: bias + ReLU (with or without the residual z) runs fused in
+// cudnnConvolutionBiasActivationForward. Everything else (identity with
+// bias, sigmoid, tanh, clipped ReLU, residual without bias) runs
+// cudnnConvolutionForward and then one element-wise epilogue kernel
+// (compiled with NVRTC when the algorithm is set) that applies
+// y = act(y + bias + z) in place.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "trtutils/gpu/convolution_desc.hpp"
+#include "trtutils/gpu/cudnn_handle.hpp"
+
+namespace trtutils::gpu {
+
+/// The chosen algorithm, as the plan file stores it.
+struct ConvolutionAlgorithm {
+  std::int32_t algorithm = -1;        ///< cudnnConvolutionFwdAlgo_t
+  std::int32_t math_type = 0;         ///< cudnnMathType_t it was timed with
+  std::uint64_t workspace_bytes = 0;  ///< what it needs
+  /// True: bias + ReLU ride in cudnnConvolutionBiasActivationForward; false:
+  /// a separate epilogue kernel (or none) follows the convolution.
+  bool fused_epilogue = false;
+  friend bool operator==(const ConvolutionAlgorithm&, const ConvolutionAlgorithm&) = default;
+};
+
+/// One timed candidate from find_algorithms (fastest first).
+struct ConvolutionAlgorithmTiming {
+  ConvolutionAlgorithm algorithm;
+  float time_ms = 0.0f;  ///< of the convolution alone, as cuDNN measured it
+  bool deterministic = false;
+};
+
+/// Device pointers for one execution; bias / z may be null when the
+/// description has none. Packed tensors in the description's layout.
+struct ConvolutionBuffers {
+  const void* x = nullptr;
+  const void* w = nullptr;
+  const void* bias = nullptr;
+  const void* z = nullptr;
+  void* y = nullptr;
+};
+
+class ConvolutionPlan {
+ public:
+  /// Validates `desc` and builds the cuDNN descriptors (host-only, no GPU).
+  /// InvalidArgument for an invalid description; UnsupportedError with
+  /// cudnn_support()'s reason when cuDNN cannot run it (asymmetric pads...).
+  explicit ConvolutionPlan(ConvolutionDesc desc);
+  ~ConvolutionPlan();
+  ConvolutionPlan(ConvolutionPlan&&) noexcept;
+  ConvolutionPlan& operator=(ConvolutionPlan&&) noexcept;
+  ConvolutionPlan(const ConvolutionPlan&) = delete;
+  ConvolutionPlan& operator=(const ConvolutionPlan&) = delete;
+
+  const ConvolutionDesc& desc() const noexcept;
+  const std::vector<std::int64_t>& output_shape() const noexcept;
+  /// True when bias + ReLU can ride in cuDNN's fused call (has_bias and
+  /// activation == kRelu).
+  bool can_fuse_epilogue() const noexcept;
+
+  /// Times every cuDNN algorithm on the given buffers within
+  /// `workspace_bytes` (cudnnFindConvolutionForwardAlgorithmEx; overwrites
+  /// y; synchronises). Returns those that ran, fastest first. For f32 without
+  /// allow_tf32, tensor-core (TF32) results are dropped.
+  std::vector<ConvolutionAlgorithmTiming> find_algorithms(CudnnHandle& handle,
+                                                          core::StreamView stream,
+                                                          const ConvolutionBuffers& buffers,
+                                                          void* workspace,
+                                                          std::size_t workspace_bytes) const;
+
+  /// find_algorithms, then keeps the fastest candidate that runs the whole
+  /// plan (the fused call is tried on each candidate in turn; if none takes
+  /// it, the unfused path is used). Sets and returns the choice.
+  /// InvalidArgument if no algorithm fits `workspace_bytes`.
+  ConvolutionAlgorithm autotune(CudnnHandle& handle, core::StreamView stream,
+                                const ConvolutionBuffers& buffers, void* workspace,
+                                std::size_t workspace_bytes);
+
+  /// Adopts a choice (e.g. from a plan file). Compiles the epilogue kernel
+  /// when the unfused path needs one (needs a GPU then). InvalidArgument for
+  /// an algorithm number out of range or fused_epilogue without
+  /// can_fuse_epilogue().
+  void set_algorithm(const ConvolutionAlgorithm& algorithm);
+  const std::optional<ConvolutionAlgorithm>& algorithm() const noexcept;
+  /// The chosen algorithm's workspace need (0 before one is set).
+  std::size_t workspace_bytes() const noexcept;
+
+  /// Queues the convolution and its epilogue on `stream`. No device
+  /// allocation, no synchronisation. InvalidArgument (before any GPU work)
+  /// when no algorithm is set, a needed pointer is null, or `workspace_bytes`
+  /// is below workspace_bytes().
+  void execute(CudnnHandle& handle, core::StreamView stream, const ConvolutionBuffers& buffers,
+               void* workspace, std::size_t workspace_bytes) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trtutils::gpu

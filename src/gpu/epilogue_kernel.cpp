@@ -1,0 +1,83 @@
+#include "trtutils/gpu/epilogue_kernel.hpp"
+
+#include <algorithm>
+
+namespace trtutils::gpu {
+
+namespace {
+// Activation codes shared with the kernel source below.
+int activation_code(Activation activation) { return static_cast<int>(activation); }
+static_assert(static_cast<int>(Activation::kIdentity) == 0 &&
+              static_cast<int>(Activation::kRelu) == 1 &&
+              static_cast<int>(Activation::kSigmoid) == 2 &&
+              static_cast<int>(Activation::kTanh) == 3 &&
+              static_cast<int>(Activation::kClippedRelu) == 4);
+}  // namespace
+
+const char* epilogue_kernel_source() noexcept {
+  return R"(
+#include <cuda_fp16.h>
+#include <cuda_bf16.h>
+
+__device__ inline float trtutils_load(float v) { return v; }
+__device__ inline float trtutils_load(__half v) { return __half2float(v); }
+__device__ inline float trtutils_load(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ inline void trtutils_store(float* p, float v) { *p = v; }
+__device__ inline void trtutils_store(__half* p, float v) { *p = __float2half_rn(v); }
+__device__ inline void trtutils_store(__nv_bfloat16* p, float v) { *p = __float2bfloat16_rn(v); }
+
+template <typename T>
+__global__ void trtutils_epilogue(T* y, const T* bias, const T* z, long long count,
+                                  long long channels, long long inner, int activation,
+                                  float ceiling) {
+  const long long step = static_cast<long long>(gridDim.x) * blockDim.x;
+  for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < count;
+       i += step) {
+    float v = trtutils_load(y[i]);
+    if (bias != nullptr) v += trtutils_load(bias[(i / inner) % channels]);
+    if (z != nullptr) v += trtutils_load(z[i]);
+    switch (activation) {
+      case 1: v = fmaxf(v, 0.0f); break;
+      case 2: v = 1.0f / (1.0f + expf(-v)); break;
+      case 3: v = tanhf(v); break;
+      case 4: v = fminf(fmaxf(v, 0.0f), ceiling); break;
+      default: break;
+    }
+    trtutils_store(y + i, v);
+  }
+}
+)";
+}
+
+std::string epilogue_kernel_name(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return "trtutils_epilogue<float>";
+    case DType::kFloat16: return "trtutils_epilogue<__half>";
+    case DType::kBFloat16: return "trtutils_epilogue<__nv_bfloat16>";
+    default: break;
+  }
+  TRTUTILS_CHECK(false, "epilogue kernel: dtype ", dtype_name(dtype),
+                 " is not supported; use f32, f16 or bf16");
+  return {};
+}
+
+EpilogueKernel::EpilogueKernel(DType dtype)
+    : kernel_(epilogue_kernel_source(), epilogue_kernel_name(dtype)) {}
+
+void EpilogueKernel::launch(core::StreamView stream, void* y, const void* bias, const void* z,
+                            std::int64_t count, std::int64_t channels, std::int64_t inner,
+                            Activation activation, float clip_ceiling) const {
+  TRTUTILS_CHECK(count >= 0 && channels > 0 && inner > 0, "epilogue kernel: count ", count,
+                 ", channels ", channels, ", inner ", inner, " must be positive");
+  if (count == 0) return;
+  constexpr std::int64_t kBlock = 256;
+  // Grid-stride loop: enough blocks to fill an H100 several times over.
+  const std::int64_t blocks = std::min<std::int64_t>((count + kBlock - 1) / kBlock, 8192);
+  const long long count_arg = count;
+  const long long channels_arg = channels;
+  const long long inner_arg = inner;
+  kernel_.launch(dim3(static_cast<unsigned>(blocks)), dim3(kBlock), stream, y, bias, z, count_arg,
+                 channels_arg, inner_arg, activation_code(activation), clip_ceiling);
+}
+
+}  // namespace trtutils::gpu
