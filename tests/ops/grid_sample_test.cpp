@@ -22,7 +22,8 @@ std::vector<float> sample(const HostTensor& x, std::vector<float> points, ir::At
 
 const HostTensor kSquare = tensor(Shape{1, 1, 2, 2}, std::vector<float>{1, 2, 3, 4});
 
-ir::Attributes with(const char* padding, std::int64_t align_corners, const char* mode = "bilinear") {
+ir::Attributes with(const char* padding, std::int64_t align_corners,
+                    const char* mode = "bilinear") {
   return attrs({{"padding_mode", std::string(padding)},
                 {"align_corners", align_corners},
                 {"mode", std::string(mode)}});
@@ -30,7 +31,8 @@ ir::Attributes with(const char* padding, std::int64_t align_corners, const char*
 
 void expect_near(const std::vector<float>& got, const std::vector<float>& want) {
   ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << "element " << i;
+  for (std::size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], 1e-5) << "element " << i;
 }
 
 TEST(GridSample, AlignCornersMapsMinusOneAndOneToCornerCentres) {

@@ -14,7 +14,7 @@ using testing::tensor;
 using testing::values_of;
 
 // b0 and b1 overlap with IoU 0.9 / 1.1 = 0.818; b2 is far away.
-const HostTensor kCorners = tensor(Shape{1, 3, 4}, std::vector<float>{0, 0, 1, 1,  //
+const HostTensor kCorners = tensor(Shape{1, 3, 4}, std::vector<float>{0, 0, 1, 1,        //
                                                                       0, 0.1F, 1, 1.1F,  //
                                                                       0, 10, 1, 11});
 // Class 0 prefers b0 then b1 then b2; class 1 prefers b1, b2, b0.
@@ -24,8 +24,9 @@ const HostTensor kScores = tensor(Shape{1, 2, 3}, std::vector<float>{0.9F, 0.8F,
 HostTensor scalar_i64(std::int64_t v) { return tensor(Shape{1}, std::vector<std::int64_t>{v}); }
 HostTensor scalar_f32(float v) { return tensor(Shape{1}, std::vector<float>{v}); }
 
-std::vector<std::int64_t> nms(const HostTensor& boxes, const HostTensor& scores, std::int64_t max_out,
-                              float iou, const HostTensor& score_threshold = {},
+std::vector<std::int64_t> nms(const HostTensor& boxes, const HostTensor& scores,
+                              std::int64_t max_out, float iou,
+                              const HostTensor& score_threshold = {},
                               std::int64_t center_point_box = 0) {
   const auto out = run_op("NonMaxSuppression",
                           {boxes, scores, scalar_i64(max_out), scalar_f32(iou), score_threshold},
@@ -70,7 +71,8 @@ TEST(NonMaxSuppression, FlippedCornersAreTheSameBox) {
 }
 
 TEST(NonMaxSuppression, EqualScoresKeepTheLowerIndexFirst) {
-  const HostTensor boxes = tensor(Shape{1, 3, 4}, std::vector<float>{0, 0, 1, 1, 0, 2, 1, 3, 0, 4, 1, 5});
+  const HostTensor boxes =
+      tensor(Shape{1, 3, 4}, std::vector<float>{0, 0, 1, 1, 0, 2, 1, 3, 0, 4, 1, 5});
   const HostTensor scores = tensor(Shape{1, 1, 3}, std::vector<float>{0.5F, 0.5F, 0.5F});
   EXPECT_EQ(nms(boxes, scores, 2, 0.5F), (std::vector<std::int64_t>{0, 0, 0, 0, 0, 1}));
 }
@@ -81,9 +83,9 @@ TEST(NonMaxSuppression, MissingMaxOutputSelectsNothing) {
 }
 
 TEST(NonMaxSuppression, ShapeRuleLeavesTheCountUnknown) {
-  const auto r = infer_op("NonMaxSuppression", {{DType::kFloat32, ir::DimList{1, 3, 4}},
-                                                {DType::kFloat32, ir::DimList{1, 2, 3}}},
-                          {}, 11);
+  const auto r = infer_op(
+      "NonMaxSuppression",
+      {{DType::kFloat32, ir::DimList{1, 3, 4}}, {DType::kFloat32, ir::DimList{1, 2, 3}}}, {}, 11);
   EXPECT_EQ(r[0].dtype, DType::kInt64);
   EXPECT_EQ(r[0].text(), "[?, 3]");
 }

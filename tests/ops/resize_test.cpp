@@ -32,13 +32,15 @@ std::vector<float> resize(const HostTensor& x, const HostTensor& s, bool are_siz
 
 void expect_near(const std::vector<float>& got, const std::vector<float>& want) {
   ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << "element " << i;
+  for (std::size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], 1e-5) << "element " << i;
 }
 
 TEST(Resize, LinearHalfPixelClampsAtTheEdges) {
   // x_original = (x + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25.
-  expect_near(resize(row({1, 3}), scales({1, 1, 1, 2}), false, attrs({{"mode", std::string("linear")}})),
-              {1, 1.5, 2.5, 3});
+  expect_near(
+      resize(row({1, 3}), scales({1, 1, 1, 2}), false, attrs({{"mode", std::string("linear")}})),
+      {1, 1.5, 2.5, 3});
 }
 
 TEST(Resize, LinearAsymmetric) {
@@ -127,14 +129,15 @@ TEST(Resize, SizesAndScalesTogetherAreRefused) {
 TEST(Resize, ShapeRuleKeepsSymbolsAndRank) {
   const ir::DimList x{ir::Dim::symbolic("N"), 3, 10, 10};
   // Constant scales: known dims scale, a symbolic dim with scale 1 survives.
-  auto r = infer_op("Resize", {{DType::kFloat32, x}, {DType::kFloat32, ir::DimList{0}},
-                               scales({1, 1, 2, 1.5F})},
-                    {}, 13);
+  auto r = infer_op(
+      "Resize", {{DType::kFloat32, x}, {DType::kFloat32, ir::DimList{0}}, scales({1, 1, 2, 1.5F})},
+      {}, 13);
   EXPECT_EQ(r[0].text(), "[N, 3, 20, 15]");
   // Scales only known at run time: the rank is all we know.
-  r = infer_op("Resize", {{DType::kFloat32, x}, {DType::kFloat32, ir::DimList{0}},
-                          {DType::kFloat32, ir::DimList{4}}},
-               {}, 13);
+  r = infer_op(
+      "Resize",
+      {{DType::kFloat32, x}, {DType::kFloat32, ir::DimList{0}}, {DType::kFloat32, ir::DimList{4}}},
+      {}, 13);
   EXPECT_EQ(r[0].text(), "[?, ?, ?, ?]");
 }
 

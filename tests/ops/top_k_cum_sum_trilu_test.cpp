@@ -30,7 +30,8 @@ TEST(TopK, Smallest) {
 
 TEST(TopK, KAttributeBeforeOpset10AlongAnInnerAxis) {
   const HostTensor x = tensor(Shape{2, 2}, std::vector<std::int32_t>{1, 5, 4, 2});
-  const auto out = run_op("TopK", {x}, attrs({{"k", std::int64_t{1}}, {"axis", std::int64_t{0}}}), 1, 2);
+  const auto out =
+      run_op("TopK", {x}, attrs({{"k", std::int64_t{1}}, {"axis", std::int64_t{0}}}), 1, 2);
   EXPECT_EQ(values_of<std::int32_t>(out.at(0)), (std::vector<std::int32_t>{4, 5}));
   EXPECT_EQ(values_of<std::int64_t>(out.at(1)), (std::vector<std::int64_t>{1, 0}));
 }
@@ -40,10 +41,12 @@ TEST(TopK, KLargerThanTheAxisIsRefused) {
 }
 
 TEST(TopK, ShapeRuleUsesAConstantK) {
-  auto r = infer_op("TopK", {{DType::kFloat32, ir::DimList{ir::Dim::symbolic("N"), 10}}, ints({3})}, {}, 11, 2);
+  auto r = infer_op("TopK", {{DType::kFloat32, ir::DimList{ir::Dim::symbolic("N"), 10}}, ints({3})},
+                    {}, 11, 2);
   EXPECT_EQ(r[0].text(), "[N, 3]");
   EXPECT_EQ(r[1].dtype, DType::kInt64);
-  r = infer_op("TopK", {{DType::kFloat32, ir::DimList{4, 10}}, {DType::kInt64, ir::DimList{1}}}, {}, 11, 2);
+  r = infer_op("TopK", {{DType::kFloat32, ir::DimList{4, 10}}, {DType::kInt64, ir::DimList{1}}}, {},
+               11, 2);
   EXPECT_EQ(r[0].text(), "[4, ?]");
 }
 
@@ -52,14 +55,16 @@ TEST(NonZero, ListsCoordinatesInRowMajorOrder) {
   const auto out = run_op("NonZero", {x}, {}, 13);
   EXPECT_EQ(out.at(0).shape(), (Shape{2, 2}));
   EXPECT_EQ(values_of<std::int64_t>(out.at(0)), (std::vector<std::int64_t>{0, 1, 0, 1}));
-  EXPECT_EQ(infer_op("NonZero", {{DType::kFloat32, ir::DimList{2, 2}}}, {}, 13)[0].text(), "[2, ?]");
+  EXPECT_EQ(infer_op("NonZero", {{DType::kFloat32, ir::DimList{2, 2}}}, {}, 13)[0].text(),
+            "[2, ?]");
 }
 
 std::vector<float> cum_sum(std::int64_t exclusive, std::int64_t reverse) {
   const HostTensor x = tensor(Shape{4}, std::vector<float>{1, 2, 3, 4});
   const HostTensor axis = tensor(Shape{}, std::vector<std::int32_t>{0});
   return values_of<float>(
-      run_op("CumSum", {x, axis}, attrs({{"exclusive", exclusive}, {"reverse", reverse}}), 14).at(0));
+      run_op("CumSum", {x, axis}, attrs({{"exclusive", exclusive}, {"reverse", reverse}}), 14)
+          .at(0));
 }
 
 TEST(CumSum, ExclusiveAndReverse) {
@@ -77,9 +82,9 @@ TEST(CumSum, NegativeAxisOnIntegers) {
 
 std::vector<std::int64_t> trilu(std::int64_t upper, std::int64_t k) {
   const HostTensor x = tensor(Shape{3, 3}, std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9});
-  return values_of<std::int64_t>(
-      run_op("Trilu", {x, tensor(Shape{}, std::vector<std::int64_t>{k})}, attrs({{"upper", upper}}), 14)
-          .at(0));
+  return values_of<std::int64_t>(run_op("Trilu", {x, tensor(Shape{}, std::vector<std::int64_t>{k})},
+                                        attrs({{"upper", upper}}), 14)
+                                     .at(0));
 }
 
 TEST(Trilu, UpperKeepsColumnMinusRowAtLeastK) {

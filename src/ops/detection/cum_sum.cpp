@@ -50,7 +50,8 @@ std::vector<HostTensor> run_cum_sum(const CpuContext& ctx) {
           for (std::int64_t step = 0; step < n; ++step) {
             const std::int64_t j = reverse ? n - 1 - step : step;
             const auto at = static_cast<std::size_t>((o * n + j) * inner + i);
-            const auto value = static_cast<Acc>(static_cast<std::conditional_t<std::is_integral_v<T>, T, float>>(in[at]));
+            const auto value = static_cast<Acc>(
+                static_cast<std::conditional_t<std::is_integral_v<T>, T, float>>(in[at]));
             if (!exclusive) sum += value;
             if constexpr (std::is_integral_v<T>) {
               result[at] = static_cast<T>(sum);

@@ -51,7 +51,8 @@ std::vector<HostTensor> run_nms(const CpuContext& ctx) {
   const HostTensor& boxes = ctx.input(0);
   const HostTensor& scores = ctx.input(1);
   if (boxes.rank() != 3 || boxes.shape()[2] != 4) {
-    ctx.fail(detail::concat("boxes must be [batch, spatial, 4], got ", shape_to_string(boxes.shape())));
+    ctx.fail(
+        detail::concat("boxes must be [batch, spatial, 4], got ", shape_to_string(boxes.shape())));
   }
   const std::int64_t batches = boxes.shape()[0], spatial = boxes.shape()[1];
   if (scores.rank() != 3 || scores.shape()[0] != batches || scores.shape()[2] != spatial) {
@@ -60,9 +61,11 @@ std::vector<HostTensor> run_nms(const CpuContext& ctx) {
   }
   const std::int64_t classes = scores.shape()[1];
   std::int64_t max_per_class = 0;
-  if (ctx.has_input(2) && ctx.input(2).element_count() > 0) max_per_class = read_ints(ctx.input(2))[0];
+  if (ctx.has_input(2) && ctx.input(2).element_count() > 0)
+    max_per_class = read_ints(ctx.input(2))[0];
   double iou_threshold = 0.0;
-  if (ctx.has_input(3) && ctx.input(3).element_count() > 0) iou_threshold = read_doubles(ctx.input(3))[0];
+  if (ctx.has_input(3) && ctx.input(3).element_count() > 0)
+    iou_threshold = read_doubles(ctx.input(3))[0];
   const bool filter_scores = ctx.has_input(4) && ctx.input(4).element_count() > 0;
   const double score_threshold = filter_scores ? read_doubles(ctx.input(4))[0] : 0.0;
 
@@ -87,8 +90,8 @@ std::vector<HostTensor> run_nms(const CpuContext& ctx) {
       for (const std::int64_t i : order) {
         if (static_cast<std::int64_t>(kept.size()) >= max_per_class) break;
         const bool drop = std::any_of(kept.begin(), kept.end(), [&](std::int64_t k) {
-          return suppresses(corners[static_cast<std::size_t>(k)], corners[static_cast<std::size_t>(i)],
-                            iou_threshold);
+          return suppresses(corners[static_cast<std::size_t>(k)],
+                            corners[static_cast<std::size_t>(i)], iou_threshold);
         });
         if (drop) continue;
         kept.push_back(i);

@@ -31,8 +31,8 @@ void infer_top_k(InferContext& ctx) {
     ctx.set_output(1, DType::kInt64, std::nullopt);
     return;
   }
-  const std::int64_t axis =
-      normalize_axis(ctx.attributes().get_int("axis", -1), static_cast<std::int64_t>(shape->size()), ctx.node());
+  const std::int64_t axis = normalize_axis(ctx.attributes().get_int("axis", -1),
+                                           static_cast<std::int64_t>(shape->size()), ctx.node());
   ir::Dim k;
   if (ctx.opset() < 10) {
     k = ctx.attributes().get_int("k");
@@ -41,7 +41,8 @@ void infer_top_k(InferContext& ctx) {
     if (kv.size() != 1) ctx.fail("K must hold exactly one value");
     k = kv[0];
   }
-  if (k.is_static() && k.value < 0) ctx.fail(detail::concat("k must not be negative, got ", k.value));
+  if (k.is_static() && k.value < 0)
+    ctx.fail(detail::concat("k must not be negative, got ", k.value));
   const ir::Dim& dim = (*shape)[static_cast<std::size_t>(axis)];
   if (k.is_static() && dim.is_static() && k.value > dim.value) {
     ctx.fail(detail::concat("k = ", k.value, " exceeds the axis size ", dim.value));
@@ -54,7 +55,8 @@ void infer_top_k(InferContext& ctx) {
 
 std::vector<HostTensor> run_top_k(const CpuContext& ctx) {
   const HostTensor& x = ctx.input(0);
-  const std::int64_t axis = normalize_axis(ctx.attributes().get_int("axis", -1), x.rank(), ctx.node());
+  const std::int64_t axis =
+      normalize_axis(ctx.attributes().get_int("axis", -1), x.rank(), ctx.node());
   std::int64_t k = 0;
   if (ctx.opset() < 10) {
     k = ctx.attributes().get_int("k");
@@ -72,7 +74,8 @@ std::vector<HostTensor> run_top_k(const CpuContext& ctx) {
   HostTensor values(out_shape, x.dtype());
   HostTensor indices(out_shape, DType::kInt64);
   std::int64_t inner = 1;
-  for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < x.shape().size(); ++d) inner *= x.shape()[d];
+  for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < x.shape().size(); ++d)
+    inner *= x.shape()[d];
   std::int64_t outer = 1;
   for (std::size_t d = 0; d < static_cast<std::size_t>(axis); ++d) outer *= x.shape()[d];
   const std::size_t e = dtype_size(x.dtype());
@@ -97,7 +100,8 @@ std::vector<HostTensor> run_top_k(const CpuContext& ctx) {
         for (std::int64_t j = 0; j < k; ++j) {
           const std::int64_t from = base + order[static_cast<std::size_t>(j)] * inner;
           const std::int64_t to = o * k * inner + j * inner + i;
-          std::memcpy(dst + static_cast<std::size_t>(to) * e, src + static_cast<std::size_t>(from) * e, e);
+          std::memcpy(dst + static_cast<std::size_t>(to) * e,
+                      src + static_cast<std::size_t>(from) * e, e);
           out_idx[static_cast<std::size_t>(to)] = order[static_cast<std::size_t>(j)];
         }
       }

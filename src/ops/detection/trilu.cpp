@@ -12,13 +12,15 @@ namespace {
 
 void infer_trilu(InferContext& ctx) {
   const ir::MaybeShape& shape = ctx.input_shape(0);
-  if (shape && shape->size() < 2) ctx.fail(detail::concat("input must have rank >= 2, got ", ir::to_string(shape)));
+  if (shape && shape->size() < 2)
+    ctx.fail(detail::concat("input must have rank >= 2, got ", ir::to_string(shape)));
   ctx.set_output(0, ctx.input_dtype(0), shape);
 }
 
 std::vector<HostTensor> run_trilu(const CpuContext& ctx) {
   const HostTensor& x = ctx.input(0);
-  if (x.rank() < 2) ctx.fail(detail::concat("input must have rank >= 2, got ", shape_to_string(x.shape())));
+  if (x.rank() < 2)
+    ctx.fail(detail::concat("input must have rank >= 2, got ", shape_to_string(x.shape())));
   std::int64_t k = 0;
   if (ctx.has_input(1) && ctx.input(1).element_count() > 0) {
     const std::vector<std::int64_t> kv = read_ints(ctx.input(1));

@@ -24,7 +24,8 @@ std::int64_t block_size(const Ctx& ctx) {
 template <typename Ctx>
 bool is_crd(const Ctx& ctx) {
   const std::string mode = ctx.attributes().get_string("mode", "DCR");
-  if (mode != "DCR" && mode != "CRD") ctx.fail(detail::concat("mode must be DCR or CRD, got '", mode, "'"));
+  if (mode != "DCR" && mode != "CRD")
+    ctx.fail(detail::concat("mode must be DCR or CRD, got '", mode, "'"));
   return mode == "CRD";
 }
 
@@ -65,7 +66,8 @@ std::vector<HostTensor> run_depth_to_space(const CpuContext& ctx) {
   const std::int64_t b = block_size(ctx);
   const bool crd = is_crd(ctx);
   const HostTensor& x = ctx.input(0);
-  if (x.rank() != 4) ctx.fail(detail::concat("input must be 4-D, got ", shape_to_string(x.shape())));
+  if (x.rank() != 4)
+    ctx.fail(detail::concat("input must be 4-D, got ", shape_to_string(x.shape())));
   const std::int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
   if (c % (b * b) != 0) ctx.fail(detail::concat("channels ", c, " are not divisible by ", b * b));
   const std::int64_t oc = c / (b * b);
@@ -77,7 +79,8 @@ std::vector<HostTensor> run_depth_to_space(const CpuContext& ctx) {
     const std::int64_t bh = o[2] % b, bw = o[3] % b;
     const std::int64_t ic = crd ? (o[1] * b + bh) * b + bw : (bh * b + bw) * oc + o[1];
     const std::int64_t in = ((o[0] * c + ic) * h + o[2] / b) * w + o[3] / b;
-    std::memcpy(dst + static_cast<std::size_t>(linear) * e, src + static_cast<std::size_t>(in) * e, e);
+    std::memcpy(dst + static_cast<std::size_t>(linear) * e, src + static_cast<std::size_t>(in) * e,
+                e);
   });
   return {std::move(out)};
 }
@@ -85,7 +88,8 @@ std::vector<HostTensor> run_depth_to_space(const CpuContext& ctx) {
 std::vector<HostTensor> run_space_to_depth(const CpuContext& ctx) {
   const std::int64_t b = block_size(ctx);
   const HostTensor& x = ctx.input(0);
-  if (x.rank() != 4) ctx.fail(detail::concat("input must be 4-D, got ", shape_to_string(x.shape())));
+  if (x.rank() != 4)
+    ctx.fail(detail::concat("input must be 4-D, got ", shape_to_string(x.shape())));
   const std::int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
   if (h % b != 0 || w % b != 0) {
     ctx.fail(detail::concat("height ", h, " and width ", w, " must be divisible by ", b));
@@ -98,7 +102,8 @@ std::vector<HostTensor> run_space_to_depth(const CpuContext& ctx) {
     const std::int64_t block = o[1] / c, ic = o[1] % c;
     const std::int64_t bh = block / b, bw = block % b;
     const std::int64_t in = ((o[0] * c + ic) * h + o[2] * b + bh) * w + o[3] * b + bw;
-    std::memcpy(dst + static_cast<std::size_t>(linear) * e, src + static_cast<std::size_t>(in) * e, e);
+    std::memcpy(dst + static_cast<std::size_t>(linear) * e, src + static_cast<std::size_t>(in) * e,
+                e);
   });
   return {std::move(out)};
 }

@@ -78,10 +78,13 @@ double reflect(double x, double low, double high) {
 double apply_padding(double x, std::int64_t size, const GridSampleAttributes& g) {
   const double high = static_cast<double>(size - 1);
   switch (g.padding) {
-    case Padding::kZeros: return x;
-    case Padding::kBorder: return std::clamp(x, 0.0, high);
+    case Padding::kZeros:
+      return x;
+    case Padding::kBorder:
+      return std::clamp(x, 0.0, high);
     case Padding::kReflection:
-      x = g.align_corners ? reflect(x, 0.0, high) : reflect(x, -0.5, static_cast<double>(size) - 0.5);
+      x = g.align_corners ? reflect(x, 0.0, high)
+                          : reflect(x, -0.5, static_cast<double>(size) - 0.5);
       return std::clamp(x, 0.0, high);
   }
   return x;
@@ -100,8 +103,10 @@ void infer_grid_sample(InferContext& ctx) {
   const DType dtype = ctx.input_dtype(0);
   const ir::MaybeShape& x = ctx.input_shape(0);
   const ir::MaybeShape& grid = ctx.input_shape(1);
-  if (x && x->size() != 4) ctx.unsupported(detail::concat("only 4-D input is supported, got rank ", x->size()));
-  if (grid && grid->size() != 4) ctx.fail(detail::concat("grid must be 4-D [N, H_out, W_out, 2], got rank ", grid->size()));
+  if (x && x->size() != 4)
+    ctx.unsupported(detail::concat("only 4-D input is supported, got rank ", x->size()));
+  if (grid && grid->size() != 4)
+    ctx.fail(detail::concat("grid must be 4-D [N, H_out, W_out, 2], got rank ", grid->size()));
   ir::DimList out{ir::Dim(), ir::Dim(), ir::Dim(), ir::Dim()};
   if (x) {
     out[0] = (*x)[0];
@@ -119,7 +124,8 @@ std::vector<HostTensor> run_grid_sample(const CpuContext& ctx) {
   const GridSampleAttributes g = parse_attributes(ctx);
   const HostTensor& x = ctx.input(0);
   const HostTensor& grid = ctx.input(1);
-  if (x.rank() != 4) ctx.unsupported(detail::concat("only 4-D input is supported, got rank ", x.rank()));
+  if (x.rank() != 4)
+    ctx.unsupported(detail::concat("only 4-D input is supported, got rank ", x.rank()));
   if (grid.rank() != 4 || grid.shape()[3] != 2 || grid.shape()[0] != x.shape()[0]) {
     ctx.fail(detail::concat("grid must be [N, H_out, W_out, 2] with N = ", x.shape()[0], ", got ",
                             shape_to_string(grid.shape())));

@@ -83,12 +83,14 @@ void infer_pad(InferContext& ctx) {
   }
   const std::vector<std::int64_t> all = expand_pads(ctx, *pads, axes, rank);
   for (std::int64_t d = 0; d < rank; ++d) {
-    const std::int64_t extra = all[static_cast<std::size_t>(d)] + all[static_cast<std::size_t>(rank + d)];
+    const std::int64_t extra =
+        all[static_cast<std::size_t>(d)] + all[static_cast<std::size_t>(rank + d)];
     ir::Dim& dim = out[static_cast<std::size_t>(d)];
     if (dim.is_static()) {
       if (dim.value + extra < 0) ctx.fail(detail::concat("pads make axis ", d, " negative"));
       dim = dim.value + extra;
-    } else if (all[static_cast<std::size_t>(d)] != 0 || all[static_cast<std::size_t>(rank + d)] != 0) {
+    } else if (all[static_cast<std::size_t>(d)] != 0 ||
+               all[static_cast<std::size_t>(rank + d)] != 0) {
       dim = ir::Dim();
     }
   }
@@ -100,9 +102,12 @@ void infer_pad(InferContext& ctx) {
 std::optional<std::int64_t> source_index(PadMode mode, std::int64_t i, std::int64_t n) {
   if (i >= 0 && i < n) return i;
   switch (mode) {
-    case PadMode::kConstant: return std::nullopt;
-    case PadMode::kEdge: return i < 0 ? 0 : n - 1;
-    case PadMode::kWrap: return ((i % n) + n) % n;
+    case PadMode::kConstant:
+      return std::nullopt;
+    case PadMode::kEdge:
+      return i < 0 ? 0 : n - 1;
+    case PadMode::kWrap:
+      return ((i % n) + n) % n;
     case PadMode::kReflect: {
       if (n == 1) return 0;
       const std::int64_t period = 2 * (n - 1);
@@ -127,8 +132,9 @@ std::vector<HostTensor> run_pad(const CpuContext& ctx) {
     pads = read_ints(ctx.input(1));
     if (ctx.has_input(2) && ctx.input(2).element_count() > 0) {
       const HostTensor& value = ctx.input(2);
-      fill = value.dtype() == x.dtype() ? value.reshaped(Shape{value.element_count()})
-                                        : value.cast(x.dtype()).reshaped(Shape{value.element_count()});
+      fill = value.dtype() == x.dtype()
+                 ? value.reshaped(Shape{value.element_count()})
+                 : value.cast(x.dtype()).reshaped(Shape{value.element_count()});
     }
     if (ctx.has_input(3)) axes = read_ints(ctx.input(3));
   }

@@ -239,18 +239,22 @@ std::optional<double> original_coordinate(const ResizeAttributes& attrs, const A
                                           double x) {
   const double in = static_cast<double>(p.in_size);
   switch (attrs.coordinates) {
-    case CoordinateMode::kHalfPixel: return (x + 0.5) / p.scale - 0.5;
+    case CoordinateMode::kHalfPixel:
+      return (x + 0.5) / p.scale - 0.5;
     case CoordinateMode::kPytorchHalfPixel:
       return p.length_resized > 1.0 ? (x + 0.5) / p.scale - 0.5 : 0.0;
     case CoordinateMode::kAlignCorners:
       return p.length_resized == 1.0 ? 0.0 : x * (in - 1.0) / (p.length_resized - 1.0);
-    case CoordinateMode::kAsymmetric: return x / p.scale;
-    case CoordinateMode::kTfHalfPixelForNn: return (x + 0.5) / p.scale;
+    case CoordinateMode::kAsymmetric:
+      return x / p.scale;
+    case CoordinateMode::kTfHalfPixelForNn:
+      return (x + 0.5) / p.scale;
     case CoordinateMode::kTfCropAndResize: {
       const double span = p.roi_end - p.roi_start;
-      const double xo = p.length_resized > 1.0
-                            ? p.roi_start * (in - 1.0) + x * span * (in - 1.0) / (p.length_resized - 1.0)
-                            : 0.5 * (p.roi_start + p.roi_end) * (in - 1.0);
+      const double xo =
+          p.length_resized > 1.0
+              ? p.roi_start * (in - 1.0) + x * span * (in - 1.0) / (p.length_resized - 1.0)
+              : 0.5 * (p.roi_start + p.roi_end) * (in - 1.0);
       if (xo < 0.0 || xo > in - 1.0) return std::nullopt;
       return xo;
     }
@@ -276,11 +280,21 @@ std::int64_t nearest_index(NearestMode mode, double x, bool downsampling) {
   const double ratio = x - fl;
   bool up = false;
   switch (mode) {
-    case NearestMode::kRoundPreferFloor: up = ratio > 0.5; break;
-    case NearestMode::kRoundPreferCeil: up = ratio >= 0.5; break;
-    case NearestMode::kFloor: up = false; break;
-    case NearestMode::kCeil: up = true; break;
-    case NearestMode::kLegacy: up = downsampling; break;
+    case NearestMode::kRoundPreferFloor:
+      up = ratio > 0.5;
+      break;
+    case NearestMode::kRoundPreferCeil:
+      up = ratio >= 0.5;
+      break;
+    case NearestMode::kFloor:
+      up = false;
+      break;
+    case NearestMode::kCeil:
+      up = true;
+      break;
+    case NearestMode::kLegacy:
+      up = downsampling;
+      break;
   }
   return static_cast<std::int64_t>(fl) + (up ? 1 : 0);
 }
@@ -333,7 +347,8 @@ HostTensor interpolate(const HostTensor& x, const ResizeAttributes& attrs,
   if (out.element_count() == 0) return out;
   std::vector<std::vector<std::vector<Tap>>> taps;
   for (const AxisPlan& p : plan) {
-    if (p.in_size == 0) throw ModelError("Resize: cannot resize an axis of size 0 to a non-empty one");
+    if (p.in_size == 0)
+      throw ModelError("Resize: cannot resize an axis of size 0 to a non-empty one");
     taps.push_back(axis_taps(attrs, p));
   }
   const std::vector<double> in = read_doubles(x);
@@ -391,8 +406,8 @@ std::vector<HostTensor> run_resize(const CpuContext& ctx) {
     sizes = read_ints(ctx.input(*slots.sizes));
   }
   const std::vector<AxisPlan> plan =
-      plan_axes(ctx, attrs, x.shape(), axes, scales ? &*scales : nullptr,
-                sizes ? &*sizes : nullptr, roi ? &*roi : nullptr);
+      plan_axes(ctx, attrs, x.shape(), axes, scales ? &*scales : nullptr, sizes ? &*sizes : nullptr,
+                roi ? &*roi : nullptr);
   return {interpolate(x, attrs, plan)};
 }
 
@@ -440,27 +455,32 @@ void infer_resize(InferContext& ctx) {
   }
   const std::vector<double>* scale_list = scales ? &*scales : nullptr;
   const std::vector<std::int64_t>* size_list = sizes ? &*sizes : nullptr;
-  if (scale_list && sizes) ctx.fail("exactly one of 'scales' and 'sizes' must be given (non-empty)");
+  if (scale_list && sizes)
+    ctx.fail("exactly one of 'scales' and 'sizes' must be given (non-empty)");
   const std::size_t count = scale_list ? scale_list->size() : size_list->size();
   if (count != axes.size()) {
     ctx.fail(detail::concat(scale_list ? "scales" : "sizes", " has ", count, " values for ",
                             axes.size(), " resized axes"));
   }
   bool resized_static = true;
-  for (const std::int64_t d : axes) resized_static &= (*shape)[static_cast<std::size_t>(d)].is_static();
+  for (const std::int64_t d : axes)
+    resized_static &= (*shape)[static_cast<std::size_t>(d)].is_static();
   if (resized_static) {
     Shape in(shape->size(), 1);
-    for (const std::int64_t d : axes) in[static_cast<std::size_t>(d)] = (*shape)[static_cast<std::size_t>(d)].value;
-    const std::vector<AxisPlan> plan = plan_axes(ctx, attrs, in, axes, scale_list, size_list, nullptr);
-    for (const std::int64_t d : axes) out[static_cast<std::size_t>(d)] = plan[static_cast<std::size_t>(d)].out_size;
+    for (const std::int64_t d : axes)
+      in[static_cast<std::size_t>(d)] = (*shape)[static_cast<std::size_t>(d)].value;
+    const std::vector<AxisPlan> plan =
+        plan_axes(ctx, attrs, in, axes, scale_list, size_list, nullptr);
+    for (const std::int64_t d : axes)
+      out[static_cast<std::size_t>(d)] = plan[static_cast<std::size_t>(d)].out_size;
     return ctx.set_output(0, dtype, out);
   }
   for (std::size_t i = 0; i < axes.size(); ++i) {
     ir::Dim& dim = out[static_cast<std::size_t>(axes[i])];
     if (scale_list) {
       if ((*scale_list)[i] == 1.0) continue;  // a symbolic dim survives scale 1
-      dim = dim.is_static() ? ir::Dim(static_cast<std::int64_t>(std::floor(
-                                  (*scale_list)[i] * static_cast<double>(dim.value))))
+      dim = dim.is_static() ? ir::Dim(static_cast<std::int64_t>(
+                                  std::floor((*scale_list)[i] * static_cast<double>(dim.value))))
                             : ir::Dim();
     } else {
       dim = attrs.policy == AspectPolicy::kStretch ? ir::Dim((*size_list)[i]) : ir::Dim();
