@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "trtutils/core/error.hpp"
 #include "trtutils/plan/plan.hpp"
 #include "trtutils/version.hpp"
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "trtutils/core/error.hpp"
 #include "trtutils/plan/plan.hpp"
 
 namespace trtutils::plan {

@@ -2,6 +2,7 @@
 // Checks that a plan's parts agree with each other: the writer runs it so a
 // builder bug is caught where it happens, the reader so a damaged or
 // hand-made file is refused before the runtime trusts any offset in it.
+#include "trtutils/core/error.hpp"
 #include "trtutils/plan/plan.hpp"
 
 namespace trtutils::plan {
