@@ -11,8 +11,8 @@ namespace trtutils::gpu {
 
 class CublasLtHandle {
  public:
-  /// cublasLtCreate (host-only: works without a GPU; the GPU is first touched
-  /// by a matmul).
+  /// cublasLtCreate on the current device (needs a GPU: without one it
+  /// fails with CUBLAS_STATUS_NOT_INITIALIZED).
   CublasLtHandle();
   CublasLtHandle(const CublasLtHandle&) = delete;
   CublasLtHandle& operator=(const CublasLtHandle&) = delete;
