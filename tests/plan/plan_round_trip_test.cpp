@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cstdlib>
 #include <iterator>
+#include <utility>
 
 #include <unistd.h>
 
@@ -127,6 +129,20 @@ TEST(PlanRoundTrip, WritePlanIntoAMissingFolderThrowsFileErrorNamingThePath) {
     FAIL() << "expected FileError";
   } catch (const FileError& e) {
     EXPECT_NE(std::string(e.what()).find("trtutils_no_such_dir"), std::string::npos) << e.what();
+  }
+}
+
+// fuzz/plan_seeds/ seeds scripts/fuzz-plan.sh with the sample plans. After a
+// format change, run this test with TRTUTILS_WRITE_PLAN_SEEDS=1 to rewrite them.
+TEST(PlanRoundTrip, FuzzerSeedPlansAreCurrent) {
+  const std::filesystem::path dir = std::filesystem::path(TRTUTILS_TEST_DATA_DIR).parent_path().parent_path() / "fuzz" / "plan_seeds";
+  const std::pair<const char*, Plan> seeds[] = {{"small.engine", testing::small_plan()},
+                                                {"rich.engine", rich_plan()}};
+  for (const auto& [name, plan] : seeds) {
+    if (std::getenv("TRTUTILS_WRITE_PLAN_SEEDS") != nullptr) write_plan(dir / name, plan);
+    Plan back = read_plan(dir / name);
+    back.header.library_version = plan.header.library_version;  // may predate a version bump
+    EXPECT_EQ(back, plan) << name << " is stale: rerun with TRTUTILS_WRITE_PLAN_SEEDS=1";
   }
 }
 
