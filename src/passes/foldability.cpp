@@ -35,11 +35,13 @@ bool is_deterministic(const ir::Node& node) {
   if (random_ops().count(node.op_type())) return false;
   if (node.op_type() == "Dropout") {
     // Dropout-12+: training_mode (input 2) switches the random mask on.
+    // A ratio of 0 drops nothing, training or not.
+    auto constant_zero = [](const ir::Value* v) {
+      return v && v->is_constant() && v->constant().element_count() == 1 &&
+             element_as_double(v->constant().view(), 0) == 0.0;
+    };
     const ir::Value* training = node.input(2);
-    if (!training) return true;
-    if (!training->is_constant()) return false;
-    const HostTensor& flag = training->constant();
-    return flag.element_count() == 1 && element_as_double(flag.view(), 0) == 0.0;
+    return !training || constant_zero(training) || constant_zero(node.input(1));
   }
   return true;
 }

@@ -126,6 +126,20 @@ TEST(RemoveIdentities, DropoutInTrainingModeStays) {
   EXPECT_EQ(remove_identities(g), 0);
 }
 
+TEST(RemoveIdentities, DropoutInTrainingModeWithZeroRatioIsAnIdentity) {
+  ir::Graph g;
+  ir::Value* x = add_input(g, "x", DType::kFloat32, {2});
+  ir::Value* ratio = add_constant(g, "ratio", f32({}, {0.0f}));
+  ir::Value* training = add_constant(g, "training", HostTensor::from_values<bool>({}, {true}));
+  ir::Value* a = g.add_value("a");
+  ir::Value* y = g.add_value("y");
+  g.add_node("Dropout", "drop", {x, ratio, training}, {a});
+  g.add_node("Relu", "r", {a}, {y});
+  g.outputs().push_back(y);
+  EXPECT_EQ(remove_identities(g), 1);
+  EXPECT_EQ(g.nodes()[0]->input(0), x);
+}
+
 TEST(RemoveIdentities, ChainsOfIdentitiesCollapse) {
   ir::Graph g;
   ir::Value* x = add_input(g, "x", DType::kFloat32, {2});

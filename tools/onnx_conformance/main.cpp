@@ -46,12 +46,14 @@ struct Options {
   fs::path json;
   int timeout_s = 120;
   bool isolate = true;
+  trtutils::conformance::RunOptions run;
 };
 
 const char* kUsage =
     "usage: trtutils-conformance [--data DIR] [--filter REGEX] [--verbose] [--list-failures]\n"
     "                            [--scope FILE] [--known-failures FILE] [--json FILE]\n"
-    "                            [--timeout SECONDS] [--no-fork]\n"
+    "                            [--timeout SECONDS] [--no-fork] [--simplify]\n"
+    "                            [--constant-inputs]\n"
     "  --data DIR             ONNX backend node tests (default "
     "/usr/include/onnx/backend/test/data/node)\n"
     "  --filter REGEX         only tests whose folder name matches (std::regex_search)\n"
@@ -62,6 +64,9 @@ const char* kUsage =
     "  --json FILE            every result as JSON\n"
     "  --timeout SECONDS      per-test limit (default 120)\n"
     "  --no-fork              run tests in this process (for debuggers; a crash stops the run)\n"
+    "  --simplify             run passes::simplify (not just infer_shapes) before executing\n"
+    "  --constant-inputs      make each data set's inputs graph constants and simplify, so the\n"
+    "                         whole model folds at build time (tests the folding path)\n"
     "The last line is 'N passed, N failed' over in-scope tests, known failures excluded and\n"
     "unsupported counted as failed; the exit code is 1 when N failed > 0.\n";
 
@@ -85,6 +90,8 @@ Options parse(int argc, char** argv) {
     else if (arg == "--json") o.json = value(i);
     else if (arg == "--timeout") o.timeout_s = std::stoi(value(i));
     else if (arg == "--no-fork") o.isolate = false;
+    else if (arg == "--simplify") o.run.simplify = true;
+    else if (arg == "--constant-inputs") o.run.constant_inputs = true;
     else if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
@@ -128,7 +135,8 @@ std::map<std::string, std::string> read_list(const fs::path& path) {
 
 /// Runs the test in a child process so that a crash or a hang in one op is
 /// that test's failure, not the runner's end.
-TestOutcome run_isolated(const fs::path& dir, int timeout_s) {
+TestOutcome run_isolated(const fs::path& dir, const trtutils::conformance::RunOptions& run,
+                         int timeout_s) {
   int fds[2];
   if (pipe(fds) != 0) return {Status::kFailed, std::string("pipe: ") + std::strerror(errno), {}};
   std::cout.flush();
@@ -141,7 +149,7 @@ TestOutcome run_isolated(const fs::path& dir, int timeout_s) {
   }
   if (child == 0) {
     close(fds[0]);
-    const TestOutcome outcome = trtutils::conformance::run_test(dir);
+    const TestOutcome outcome = trtutils::conformance::run_test(dir, run);
     const std::string payload = std::to_string(static_cast<int>(outcome.status)) + "\n" +
                                 outcome.unknown_shapes + "\n" + outcome.message;
     std::size_t written = 0;
@@ -295,8 +303,8 @@ int main(int argc, char** argv) {
     r.in_scope = scope.count(r.op) != 0;
     r.known = known_failures.count(r.name) != 0;
     const auto start = std::chrono::steady_clock::now();
-    r.outcome = options.isolate ? run_isolated(tests[i], options.timeout_s)
-                                : trtutils::conformance::run_test(tests[i]);
+    r.outcome = options.isolate ? run_isolated(tests[i], options.run, options.timeout_s)
+                                : trtutils::conformance::run_test(tests[i], options.run);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (options.verbose) {
       std::cout << "[" << std::setw(4) << i + 1 << "/" << tests.size() << "] " << std::left

@@ -149,8 +149,7 @@ std::string unknown_output_shapes(const ir::Graph& graph) {
   return list;
 }
 
-void run_data_set(const ir::Graph& graph, const ops::ReferenceExecutor& executor,
-                  const fs::path& set_dir) {
+std::vector<HostTensor> read_expected(const ir::Graph& graph, const fs::path& set_dir) {
   std::vector<HostTensor> expected;
   for (const fs::path& file : numbered_files(set_dir, "output")) {
     expected.push_back(onnx::read_tensor_proto(file));
@@ -159,8 +158,11 @@ void run_data_set(const ir::Graph& graph, const ops::ReferenceExecutor& executor
     throw Mismatch{detail::concat(set_dir.filename().string(), " has ", expected.size(),
                                   " expected outputs, the model ", graph.outputs().size())};
   }
-  check_inferred_outputs(graph, expected);
-  const ops::TensorMap results = executor.run(read_inputs(graph, set_dir));
+  return expected;
+}
+
+void compare_outputs(const ir::Graph& graph, const ops::TensorMap& results,
+                     const std::vector<HostTensor>& expected, const fs::path& set_dir) {
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const std::string& name = graph.outputs()[i]->name();
     if (auto difference = compare(results.at(name), expected[i])) {
@@ -170,17 +172,56 @@ void run_data_set(const ir::Graph& graph, const ops::ReferenceExecutor& executor
   }
 }
 
+ir::Graph prepare(const fs::path& test_dir, const RunOptions& options) {
+  ir::Graph graph = onnx::import_model(test_dir / "model.onnx");
+  forget_declared_types(graph);
+  if (options.simplify) {
+    passes::simplify(graph);
+  } else {
+    passes::infer_shapes(graph);
+  }
+  return graph;
+}
+
+/// The data set's inputs become constants of the graph before the passes
+/// run, so the whole graph folds at build time; the executor then only hands
+/// back constants. Exercises the shape rules on constant data and the CPU
+/// references through infer_shapes' evaluation.
+void run_with_constant_inputs(const fs::path& test_dir, const fs::path& set_dir) {
+  ir::Graph graph = onnx::import_model(test_dir / "model.onnx");
+  forget_declared_types(graph);
+  ops::TensorMap inputs = read_inputs(graph, set_dir);
+  for (auto& [name, tensor] : inputs) graph.find_value(name)->set_constant(std::move(tensor));
+  std::erase_if(graph.inputs(), [](const ir::Value* in) { return in->is_constant(); });
+  passes::simplify(graph);
+  if (graph.node_count() != 0) {
+    std::string left;
+    for (const ir::Node* node : graph.nodes()) left += " " + node->describe();
+    throw Mismatch{detail::concat("with constant inputs ", graph.node_count(),
+                                  " node(s) were not folded:", left)};
+  }
+  const std::vector<HostTensor> expected = read_expected(graph, set_dir);
+  check_inferred_outputs(graph, expected);
+  compare_outputs(graph, ops::ReferenceExecutor(graph).run({}), expected, set_dir);
+}
+
 }  // namespace
 
-TestOutcome run_test(const fs::path& test_dir) {
+TestOutcome run_test(const fs::path& test_dir, const RunOptions& options) {
   try {
-    ir::Graph graph = onnx::import_model(test_dir / "model.onnx");
-    forget_declared_types(graph);
-    passes::infer_shapes(graph);
-    const ops::ReferenceExecutor executor(graph);
     const std::vector<fs::path> sets = data_sets(test_dir);
     if (sets.empty()) return {Status::kFailed, "no test_data_set_* folder", {}};
-    for (const fs::path& set : sets) run_data_set(graph, executor, set);
+    if (options.constant_inputs) {
+      for (const fs::path& set : sets) run_with_constant_inputs(test_dir, set);
+      return {Status::kPassed, {}, {}};
+    }
+    const ir::Graph graph = prepare(test_dir, options);
+    const ops::ReferenceExecutor executor(graph);
+    for (const fs::path& set : sets) {
+      const std::vector<HostTensor> expected = read_expected(graph, set);
+      check_inferred_outputs(graph, expected);
+      compare_outputs(graph, executor.run(read_inputs(graph, set)), expected, set);
+    }
     return {Status::kPassed, {}, unknown_output_shapes(graph)};
   } catch (const Mismatch& m) {
     return {Status::kFailed, m.message, {}};

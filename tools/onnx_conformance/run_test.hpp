@@ -24,9 +24,17 @@ const char* status_name(Status status);
 /// when the model cannot be read at all.
 std::set<std::string> model_op_types(const std::filesystem::path& test_dir);
 
+struct RunOptions {
+  /// passes::simplify instead of passes::infer_shapes before running.
+  bool simplify = false;
+  /// Each data set's inputs become graph constants and the graph is
+  /// simplified (folded) before running: the build-time path.
+  bool constant_inputs = false;
+};
+
 /// Imports, infers shapes (checking them against the expected outputs where
 /// the inferred shape is static), runs every data set and compares. Never
 /// throws: UnsupportedError -> kUnsupported, anything else -> kFailed.
-TestOutcome run_test(const std::filesystem::path& test_dir);
+TestOutcome run_test(const std::filesystem::path& test_dir, const RunOptions& options = {});
 
 }  // namespace trtutils::conformance
