@@ -13,11 +13,16 @@ const char* to_string(TensorLayout layout) noexcept {
 
 const char* to_string(Activation activation) noexcept {
   switch (activation) {
-    case Activation::kIdentity: return "identity";
-    case Activation::kRelu: return "relu";
-    case Activation::kSigmoid: return "sigmoid";
-    case Activation::kTanh: return "tanh";
-    case Activation::kClippedRelu: return "clipped_relu";
+    case Activation::kIdentity:
+      return "identity";
+    case Activation::kRelu:
+      return "relu";
+    case Activation::kSigmoid:
+      return "sigmoid";
+    case Activation::kTanh:
+      return "tanh";
+    case Activation::kClippedRelu:
+      return "clipped_relu";
   }
   return "unknown";
 }
@@ -75,9 +80,9 @@ void validate_shapes(const ConvolutionDesc& desc) {
   TRTUTILS_CHECK(w[0] % desc.groups == 0, "Convolution: ", w[0],
                  " output channels (filter dimension 0) are not divisible into ", desc.groups,
                  " groups");
-  TRTUTILS_CHECK(w[1] == x[1] / desc.groups, "Convolution: filter shape ", join(w),
-                 " has ", w[1], " channels per group; input channels ", x[1], " / groups ",
-                 desc.groups, " = ", x[1] / desc.groups);
+  TRTUTILS_CHECK(w[1] == x[1] / desc.groups, "Convolution: filter shape ", join(w), " has ", w[1],
+                 " channels per group; input channels ", x[1], " / groups ", desc.groups, " = ",
+                 x[1] / desc.groups);
   TRTUTILS_CHECK(desc.activation != Activation::kClippedRelu || desc.clip_ceiling > 0.0f,
                  "Convolution: clipped ReLU needs a positive ceiling, got ", desc.clip_ceiling);
 }
@@ -125,8 +130,8 @@ ConvolutionSupport cudnn_support(const ConvolutionDesc& desc) {
                                   ") are not supported by cuDNN, which pads both ends equally; "
                                   "pad the input explicitly and convolve with the symmetric part")};
   }
-  for (const std::int64_t count : {input_element_count(desc), output_element_count(desc),
-                                   filter_element_count(desc)}) {
+  for (const std::int64_t count :
+       {input_element_count(desc), output_element_count(desc), filter_element_count(desc)}) {
     if (count > INT_MAX) {
       return {false, detail::concat("a tensor of ", count,
                                     " elements exceeds cuDNN's 32-bit sizes; split the batch")};

@@ -113,7 +113,8 @@ ConvolutionPlan::ConvolutionPlan(ConvolutionDesc desc) : impl_(std::make_unique<
 
   p.output_channels = p.output_shape[1];
   p.output_count = output_element_count(desc);
-  if (desc.layout == TensorLayout::kNCHW) p.output_inner = p.output_count / (p.output_shape[0] * p.output_channels);
+  if (desc.layout == TensorLayout::kNCHW)
+    p.output_inner = p.output_count / (p.output_shape[0] * p.output_channels);
   p.desc = std::move(desc);
 }
 
@@ -136,8 +137,8 @@ std::size_t ConvolutionPlan::workspace_bytes() const noexcept {
 }
 
 std::vector<ConvolutionAlgorithmTiming> ConvolutionPlan::find_algorithms(
-    CudnnHandle& handle, core::StreamView stream, const ConvolutionBuffers& buffers, void* workspace,
-    std::size_t workspace_bytes) const {
+    CudnnHandle& handle, core::StreamView stream, const ConvolutionBuffers& buffers,
+    void* workspace, std::size_t workspace_bytes) const {
   const Impl& p = *impl_;
   TRTUTILS_CHECK(buffers.x != nullptr && buffers.w != nullptr && buffers.y != nullptr,
                  "ConvolutionPlan::find_algorithms: x, w and y must be device buffers");
@@ -151,8 +152,7 @@ std::vector<ConvolutionAlgorithmTiming> ConvolutionPlan::find_algorithms(
   int returned = 0;
   TRTUTILS_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
       handle.handle(), p.x_desc.get(), buffers.x, p.w_desc.get(), buffers.w, p.conv_desc.get(),
-      p.y_desc.get(), buffers.y, max_count, &returned, results.data(), workspace,
-      workspace_bytes));
+      p.y_desc.get(), buffers.y, max_count, &returned, results.data(), workspace, workspace_bytes));
   const bool strict_f32 = p.desc.input_dtype == DType::kFloat32 && !p.desc.allow_tf32;
   std::vector<ConvolutionAlgorithmTiming> ranked;
   for (int i = 0; i < returned; ++i) {
@@ -224,8 +224,9 @@ void ConvolutionPlan::set_algorithm(const ConvolutionAlgorithm& algorithm) {
   p.algorithm = algorithm;
 }
 
-void ConvolutionPlan::execute(CudnnHandle& handle, core::StreamView stream, const ConvolutionBuffers& buffers,
-                              void* workspace, std::size_t workspace_bytes) const {
+void ConvolutionPlan::execute(CudnnHandle& handle, core::StreamView stream,
+                              const ConvolutionBuffers& buffers, void* workspace,
+                              std::size_t workspace_bytes) const {
   const Impl& p = *impl_;
   TRTUTILS_CHECK(p.algorithm.has_value(),
                  "ConvolutionPlan::execute: no algorithm set; call autotune or set_algorithm");
@@ -238,8 +239,8 @@ void ConvolutionPlan::execute(CudnnHandle& handle, core::StreamView stream, cons
                  "ConvolutionPlan::execute: the convolution has a residual but z is null");
   TRTUTILS_CHECK(workspace_bytes >= chosen.workspace_bytes,
                  "ConvolutionPlan::execute: workspace of ", workspace_bytes,
-                 " bytes is smaller than the ", chosen.workspace_bytes,
-                 " bytes algorithm ", chosen.algorithm, " needs");
+                 " bytes is smaller than the ", chosen.workspace_bytes, " bytes algorithm ",
+                 chosen.algorithm, " needs");
   TRTUTILS_CHECK(workspace != nullptr || chosen.workspace_bytes == 0,
                  "ConvolutionPlan::execute: workspace is null; algorithm ", chosen.algorithm,
                  " needs ", chosen.workspace_bytes, " bytes");
@@ -258,14 +259,13 @@ void ConvolutionPlan::execute(CudnnHandle& handle, core::StreamView stream, cons
         p.bias_desc.get(), buffers.bias, p.relu_desc.get(), p.y_desc.get(), buffers.y));
     return;
   }
-  TRTUTILS_CUDNN_CHECK(cudnnConvolutionForward(handle.handle(), &one, p.x_desc.get(), buffers.x,
-                                               p.w_desc.get(), buffers.w, p.conv_desc.get(), algo,
-                                               workspace, workspace_bytes, &zero, p.y_desc.get(),
-                                               buffers.y));
+  TRTUTILS_CUDNN_CHECK(cudnnConvolutionForward(
+      handle.handle(), &one, p.x_desc.get(), buffers.x, p.w_desc.get(), buffers.w,
+      p.conv_desc.get(), algo, workspace, workspace_bytes, &zero, p.y_desc.get(), buffers.y));
   if (!p.epilogue) return;
   p.epilogue->launch(stream, buffers.y, p.desc.has_bias ? buffers.bias : nullptr,
-                     p.desc.has_residual ? buffers.z : nullptr, p.output_count,
-                     p.output_channels, p.output_inner, p.desc.activation, p.desc.clip_ceiling);
+                     p.desc.has_residual ? buffers.z : nullptr, p.output_count, p.output_channels,
+                     p.output_inner, p.desc.activation, p.desc.clip_ceiling);
 }
 
 }  // namespace trtutils::gpu

@@ -6,9 +6,8 @@ void set_tensor(TensorDescriptor& descriptor, cudnnDataType_t type, std::span<co
                 std::span<const int> strides) {
   TRTUTILS_CHECK(dims.size() == strides.size(), "set_tensor: ", dims.size(), " dims but ",
                  strides.size(), " strides");
-  TRTUTILS_CUDNN_CHECK(cudnnSetTensorNdDescriptor(descriptor.get(), type,
-                                                  static_cast<int>(dims.size()), dims.data(),
-                                                  strides.data()));
+  TRTUTILS_CUDNN_CHECK(cudnnSetTensorNdDescriptor(
+      descriptor.get(), type, static_cast<int>(dims.size()), dims.data(), strides.data()));
 }
 
 void set_filter(FilterDescriptor& descriptor, cudnnDataType_t type, cudnnTensorFormat_t format,
@@ -33,8 +32,8 @@ void set_convolution(ConvolutionDescriptor& descriptor, std::span<const int> pad
 
 void set_activation(ActivationDescriptor& descriptor, cudnnActivationMode_t mode,
                     double coefficient) {
-  TRTUTILS_CUDNN_CHECK(cudnnSetActivationDescriptor(descriptor.get(), mode, CUDNN_NOT_PROPAGATE_NAN,
-                                                    coefficient));
+  TRTUTILS_CUDNN_CHECK(
+      cudnnSetActivationDescriptor(descriptor.get(), mode, CUDNN_NOT_PROPAGATE_NAN, coefficient));
 }
 
 }  // namespace trtutils::gpu

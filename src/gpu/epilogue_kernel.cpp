@@ -51,10 +51,14 @@ __global__ void trtutils_epilogue(T* y, const T* bias, const T* z, long long cou
 
 std::string epilogue_kernel_name(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "trtutils_epilogue<float>";
-    case DType::kFloat16: return "trtutils_epilogue<__half>";
-    case DType::kBFloat16: return "trtutils_epilogue<__nv_bfloat16>";
-    default: break;
+    case DType::kFloat32:
+      return "trtutils_epilogue<float>";
+    case DType::kFloat16:
+      return "trtutils_epilogue<__half>";
+    case DType::kBFloat16:
+      return "trtutils_epilogue<__nv_bfloat16>";
+    default:
+      break;
   }
   TRTUTILS_CHECK(false, "epilogue kernel: dtype ", dtype_name(dtype),
                  " is not supported; use f32, f16 or bf16");

@@ -14,12 +14,18 @@ namespace {
 
 cublasLtEpilogue_t to_cublaslt(MatmulEpilogue epilogue) {
   switch (epilogue) {
-    case MatmulEpilogue::kNone: return CUBLASLT_EPILOGUE_DEFAULT;
-    case MatmulEpilogue::kBias: return CUBLASLT_EPILOGUE_BIAS;
-    case MatmulEpilogue::kRelu: return CUBLASLT_EPILOGUE_RELU;
-    case MatmulEpilogue::kGelu: return CUBLASLT_EPILOGUE_GELU;
-    case MatmulEpilogue::kBiasRelu: return CUBLASLT_EPILOGUE_RELU_BIAS;
-    case MatmulEpilogue::kBiasGelu: return CUBLASLT_EPILOGUE_GELU_BIAS;
+    case MatmulEpilogue::kNone:
+      return CUBLASLT_EPILOGUE_DEFAULT;
+    case MatmulEpilogue::kBias:
+      return CUBLASLT_EPILOGUE_BIAS;
+    case MatmulEpilogue::kRelu:
+      return CUBLASLT_EPILOGUE_RELU;
+    case MatmulEpilogue::kGelu:
+      return CUBLASLT_EPILOGUE_GELU;
+    case MatmulEpilogue::kBiasRelu:
+      return CUBLASLT_EPILOGUE_RELU_BIAS;
+    case MatmulEpilogue::kBiasGelu:
+      return CUBLASLT_EPILOGUE_GELU_BIAS;
   }
   return CUBLASLT_EPILOGUE_DEFAULT;
 }
@@ -75,16 +81,14 @@ MatmulPlan::MatmulPlan(MatmulDesc desc) : impl_(std::make_unique<Impl>()) {
     const auto bias_type = static_cast<std::int32_t>(type);
     p.operation.set_attribute(CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, bias_type);
   }
-  p.lt_a = desc.transpose_b
-               ? batched_layout(type, desc.k, desc.n, desc.k, desc.batch,
-                                resolved_batch_stride_b(desc))
-               : batched_layout(type, desc.n, desc.k, desc.n, desc.batch,
-                                resolved_batch_stride_b(desc));
-  p.lt_b = desc.transpose_a
-               ? batched_layout(type, desc.m, desc.k, desc.m, desc.batch,
-                                resolved_batch_stride_a(desc))
-               : batched_layout(type, desc.k, desc.m, desc.k, desc.batch,
-                                resolved_batch_stride_a(desc));
+  p.lt_a =
+      desc.transpose_b
+          ? batched_layout(type, desc.k, desc.n, desc.k, desc.batch, resolved_batch_stride_b(desc))
+          : batched_layout(type, desc.n, desc.k, desc.n, desc.batch, resolved_batch_stride_b(desc));
+  p.lt_b =
+      desc.transpose_a
+          ? batched_layout(type, desc.m, desc.k, desc.m, desc.batch, resolved_batch_stride_a(desc))
+          : batched_layout(type, desc.k, desc.m, desc.k, desc.batch, resolved_batch_stride_a(desc));
   p.lt_c = batched_layout(type, desc.n, desc.m, desc.n, desc.batch, resolved_batch_stride_c(desc));
   p.desc = desc;
 }
@@ -103,8 +107,8 @@ std::size_t MatmulPlan::workspace_bytes() const noexcept {
 void MatmulPlan::set_algorithm(const MatmulAlgorithm& algorithm) { impl_->algorithm = algorithm; }
 
 std::vector<MatmulAlgorithmTiming> MatmulPlan::find_algorithms(
-    CublasLtHandle& handle, core::StreamView stream, const MatmulBuffers& buffers,
-    void* workspace, std::size_t workspace_bytes, int max_candidates, int repeats) {
+    CublasLtHandle& handle, core::StreamView stream, const MatmulBuffers& buffers, void* workspace,
+    std::size_t workspace_bytes, int max_candidates, int repeats) {
   TRTUTILS_CHECK(max_candidates > 0 && repeats > 0,
                  "MatmulPlan::find_algorithms: max_candidates and repeats must be positive");
   Impl& p = *impl_;
@@ -171,13 +175,14 @@ void MatmulPlan::execute(CublasLtHandle& handle, core::StreamView stream,
                  "MatmulPlan::execute: no algorithm set; call autotune or set_algorithm");
   TRTUTILS_CHECK(buffers.a != nullptr && buffers.b != nullptr && buffers.d != nullptr,
                  "MatmulPlan::execute: a, b and d must be device buffers");
-  TRTUTILS_CHECK(p.desc.beta == 0.0f || buffers.c != nullptr,
-                 "MatmulPlan::execute: beta is ", p.desc.beta, " but c is null");
+  TRTUTILS_CHECK(p.desc.beta == 0.0f || buffers.c != nullptr, "MatmulPlan::execute: beta is ",
+                 p.desc.beta, " but c is null");
   TRTUTILS_CHECK(!has_bias(p.desc.epilogue) || buffers.bias != nullptr,
                  "MatmulPlan::execute: epilogue ", to_string(p.desc.epilogue),
                  " needs a bias but bias is null");
-  TRTUTILS_CHECK(workspace_bytes >= p.algorithm->workspace_bytes, "MatmulPlan::execute: workspace of ",
-                 workspace_bytes, " bytes is smaller than the ", p.algorithm->workspace_bytes,
+  TRTUTILS_CHECK(workspace_bytes >= p.algorithm->workspace_bytes,
+                 "MatmulPlan::execute: workspace of ", workspace_bytes,
+                 " bytes is smaller than the ", p.algorithm->workspace_bytes,
                  " bytes the algorithm needs");
   TRTUTILS_CHECK(workspace != nullptr || p.algorithm->workspace_bytes == 0,
                  "MatmulPlan::execute: workspace is null; the algorithm needs ",

@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <string>
 
+#include "gpu/test_util.hpp"
 #include "trtutils/gpu/cublas_check.hpp"
 #include "trtutils/gpu/cublaslt_descriptors.hpp"
 #include "trtutils/gpu/cudnn_check.hpp"
 #include "trtutils/gpu/cudnn_descriptors.hpp"
-#include "gpu/test_util.hpp"
 
 namespace trtutils::gpu {
 namespace {
@@ -69,8 +69,8 @@ TEST(CudnnDescriptors, ValidTensorFilterConvolutionAndActivationAreAccepted) {
   ConvolutionDescriptor convolution;
   const int pads[] = {1, 1};
   const int ones[] = {1, 1};
-  EXPECT_NO_THROW(set_convolution(convolution, pads, ones, ones, 1, CUDNN_DATA_FLOAT,
-                                  CUDNN_TENSOR_OP_MATH));
+  EXPECT_NO_THROW(
+      set_convolution(convolution, pads, ones, ones, 1, CUDNN_DATA_FLOAT, CUDNN_TENSOR_OP_MATH));
   ActivationDescriptor activation;
   EXPECT_NO_THROW(set_activation(activation, CUDNN_ACTIVATION_CLIPPED_RELU, 6.0));
 }
@@ -93,7 +93,8 @@ TEST(CudnnDescriptors, MoveTransfersOwnership) {
   ASSERT_NE(handle, nullptr);
   TensorDescriptor second(std::move(first));
   EXPECT_EQ(second.get(), handle);
-  EXPECT_EQ(first.get(), nullptr);  // NOLINT(bugprone-use-after-move): the moved-from state is the point
+  EXPECT_EQ(first.get(),
+            nullptr);  // NOLINT(bugprone-use-after-move): the moved-from state is the point
 }
 
 TEST(CublasLtDescriptors, AttributeOfTheWrongSizeIsRefusedNamingTheCall) {

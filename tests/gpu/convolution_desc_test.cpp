@@ -182,8 +182,8 @@ TEST(ConvolutionPlan, SetAlgorithmWithoutEpilogueNeedsNoGpu) {
 
 TEST(EpilogueKernel, SourceCompilesForEveryDtypeWithoutAGpu) {
   for (const DType dtype : {DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
-    const core::CompiledKernel compiled = core::compile_to_cubin(
-        epilogue_kernel_source(), epilogue_kernel_name(dtype), {}, "sm_90");
+    const core::CompiledKernel compiled =
+        core::compile_to_cubin(epilogue_kernel_source(), epilogue_kernel_name(dtype), {}, "sm_90");
     EXPECT_FALSE(compiled.code.empty()) << dtype_name(dtype);
   }
   EXPECT_THROW((void)epilogue_kernel_name(DType::kInt32), InvalidArgument);

@@ -1,6 +1,8 @@
 // ConvolutionPlan on the GPU against a direct convolution computed in double
 // on the CPU (in this file), over layouts, dtypes, geometries and epilogues.
 // Skipped where there is no GPU.
+#include "trtutils/gpu/convolution_plan.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 #include "gpu_test_support.hpp"
 #include "trtutils/core/cuda_graph.hpp"
 #include "trtutils/core/stream.hpp"
-#include "trtutils/gpu/convolution_plan.hpp"
 
 namespace trtutils::gpu {
 namespace {
@@ -86,13 +87,20 @@ std::vector<double> reference_convolution(const ConvolutionDesc& d, const std::v
             if (d.has_bias) sum += bias[static_cast<std::size_t>(k)];
             if (d.has_residual) sum += z[index];
             switch (d.activation) {
-              case Activation::kRelu: sum = std::max(sum, 0.0); break;
-              case Activation::kSigmoid: sum = 1.0 / (1.0 + std::exp(-sum)); break;
-              case Activation::kTanh: sum = std::tanh(sum); break;
+              case Activation::kRelu:
+                sum = std::max(sum, 0.0);
+                break;
+              case Activation::kSigmoid:
+                sum = 1.0 / (1.0 + std::exp(-sum));
+                break;
+              case Activation::kTanh:
+                sum = std::tanh(sum);
+                break;
               case Activation::kClippedRelu:
                 sum = std::min(std::max(sum, 0.0), static_cast<double>(d.clip_ceiling));
                 break;
-              case Activation::kIdentity: break;
+              case Activation::kIdentity:
+                break;
             }
             y[index] = sum;
           }
@@ -110,8 +118,10 @@ std::vector<double> to_layout(const std::vector<double>& v, const std::vector<st
       for (std::int64_t k = 0; k < s; ++k) {
         const auto logical = static_cast<std::size_t>((i * c + j) * s + k);
         const auto stored = static_cast<std::size_t>((i * s + k) * c + j);
-        if (inverse) out[logical] = v[stored];
-        else out[stored] = v[logical];
+        if (inverse)
+          out[logical] = v[stored];
+        else
+          out[stored] = v[logical];
       }
   return out;
 }
@@ -134,16 +144,45 @@ std::vector<ConvCase> conv_cases() {
       {"7x7_stride2_pad3", {1, 3, 32, 32}, {16, 3, 7, 7}, {3, 3}, {2, 2}, {}},
       {"groups2", {2, 8, 10, 10}, {12, 4, 3, 3}, {1, 1}, {}, {}, 2},
       {"depthwise", {2, 16, 10, 10}, {16, 1, 3, 3}, {1, 1}, {}, {}, 16},
-      {"no_bias_identity", {1, 8, 9, 9}, {8, 8, 3, 3}, {1, 1}, {}, {}, 1, false,
+      {"no_bias_identity",
+       {1, 8, 9, 9},
+       {8, 8, 3, 3},
+       {1, 1},
+       {},
+       {},
+       1,
+       false,
        Activation::kIdentity},
-      {"bias_identity", {1, 8, 9, 9}, {8, 8, 3, 3}, {1, 1}, {}, {}, 1, true,
-       Activation::kIdentity},
-      {"bias_relu_residual", {1, 8, 9, 9}, {8, 8, 3, 3}, {1, 1}, {}, {}, 1, true,
-       Activation::kRelu, true},
-      {"sigmoid", {1, 8, 9, 9}, {8, 8, 3, 3}, {1, 1}, {}, {}, 1, true, Activation::kSigmoid},
-      {"tanh_residual", {1, 8, 9, 9}, {8, 8, 3, 3}, {1, 1}, {}, {}, 1, true, Activation::kTanh,
+      {"bias_identity", {1, 8, 9, 9}, {8, 8, 3, 3}, {1, 1}, {}, {}, 1, true, Activation::kIdentity},
+      {"bias_relu_residual",
+       {1, 8, 9, 9},
+       {8, 8, 3, 3},
+       {1, 1},
+       {},
+       {},
+       1,
+       true,
+       Activation::kRelu,
        true},
-      {"clipped_relu", {1, 8, 9, 9}, {8, 8, 3, 3}, {1, 1}, {}, {}, 1, true,
+      {"sigmoid", {1, 8, 9, 9}, {8, 8, 3, 3}, {1, 1}, {}, {}, 1, true, Activation::kSigmoid},
+      {"tanh_residual",
+       {1, 8, 9, 9},
+       {8, 8, 3, 3},
+       {1, 1},
+       {},
+       {},
+       1,
+       true,
+       Activation::kTanh,
+       true},
+      {"clipped_relu",
+       {1, 8, 9, 9},
+       {8, 8, 3, 3},
+       {1, 1},
+       {},
+       {},
+       1,
+       true,
        Activation::kClippedRelu},
       {"conv1d", {2, 8, 30}, {8, 8, 5}, {2}, {2}, {}},
       {"conv3d", {1, 4, 6, 7, 8}, {8, 4, 3, 3, 3}, {1, 1, 1}, {}, {}},

@@ -116,7 +116,7 @@ TEST(MatmulPlan, ExecuteWithSmallerWorkspaceIsRefusedBeforeTheGpu) {
   algorithm.workspace_bytes = 1 << 20;
   plan.set_algorithm(algorithm);
   CublasLtHandle handle;
-  int fake = 0;           // never dereferenced: the check comes first
+  int fake = 0;  // never dereferenced: the check comes first
   const MatmulBuffers buffers{&fake, &fake, nullptr, &fake, nullptr};
   try {
     plan.execute(handle, {}, buffers, &fake, 512);

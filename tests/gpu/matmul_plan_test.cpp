@@ -1,6 +1,8 @@
 // MatmulPlan on the GPU against a double-precision CPU matmul written here:
 // odd sizes, transposes, batches (packed and broadcast), alpha/beta with C,
 // every epilogue, f32/f16/bf16. Skipped where there is no GPU.
+#include "trtutils/gpu/matmul_plan.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include "gpu_test_support.hpp"
 #include "trtutils/core/cuda_graph.hpp"
 #include "trtutils/core/stream.hpp"
-#include "trtutils/gpu/matmul_plan.hpp"
 
 namespace trtutils::gpu {
 namespace {

@@ -26,9 +26,9 @@ class EpilogueKernel {
   explicit EpilogueKernel(DType dtype);
 
   /// Queues the epilogue on `stream` over `count` elements of `y`.
-  void launch(core::StreamView stream, void* y, const void* bias, const void* z,
-              std::int64_t count, std::int64_t channels, std::int64_t inner,
-              Activation activation, float clip_ceiling) const;
+  void launch(core::StreamView stream, void* y, const void* bias, const void* z, std::int64_t count,
+              std::int64_t channels, std::int64_t inner, Activation activation,
+              float clip_ceiling) const;
 
  private:
   core::Kernel kernel_;

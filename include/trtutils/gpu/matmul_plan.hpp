@@ -71,8 +71,8 @@ class MatmulPlan {
   /// first. Candidates that fail to run are dropped.
   std::vector<MatmulAlgorithmTiming> find_algorithms(CublasLtHandle& handle,
                                                      core::StreamView stream,
-                                                     const MatmulBuffers& buffers,
-                                                     void* workspace, std::size_t workspace_bytes,
+                                                     const MatmulBuffers& buffers, void* workspace,
+                                                     std::size_t workspace_bytes,
                                                      int max_candidates = 8, int repeats = 5);
   /// find_algorithms, then sets and returns the fastest. InvalidArgument
   /// when cuBLASLt offers nothing within the workspace.
