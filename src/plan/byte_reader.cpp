@@ -20,8 +20,8 @@ void ByteReader::overrun(std::size_t needed) const {
                                    " bytes at offset ", offset(), " of ", file_size_,
                                    "; the file is incomplete: rebuild it with `trtutils build`"));
   }
-  fail(detail::concat("the ", section_, " section ends at offset ", base_ + window_.size(),
-                      " but ", needed, " more bytes were needed at offset ", offset()));
+  fail(detail::concat("the ", section_, " section ends at offset ", base_ + window_.size(), " but ",
+                      needed, " more bytes were needed at offset ", offset()));
 }
 
 void ByteReader::fail(const std::string& what) const {

@@ -18,7 +18,8 @@ namespace trtutils::plan {
 namespace {
 
 [[noreturn]] void fail_errno(const std::filesystem::path& path, const char* action, int error) {
-  throw FileError(detail::concat(path.string(), ": cannot ", action, " (", std::strerror(error), ")"));
+  throw FileError(
+      detail::concat(path.string(), ": cannot ", action, " (", std::strerror(error), ")"));
 }
 
 // Closes a descriptor on scope exit.
@@ -61,7 +62,8 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& 
   if (size == 0) return std::shared_ptr<const MappedFile>(new MappedFile(nullptr, 0));
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, file.fd, 0);
   if (data == MAP_FAILED) fail_errno(path, "memory-map", errno);
-  return std::shared_ptr<const MappedFile>(new MappedFile(static_cast<const std::byte*>(data), size));
+  return std::shared_ptr<const MappedFile>(
+      new MappedFile(static_cast<const std::byte*>(data), size));
 }
 
 MappedFile::~MappedFile() {

@@ -19,10 +19,9 @@ const T& LayerParams::get_as(const std::string& name) const {
   }
   const T* value = std::get_if<T>(&found->second);
   if (value == nullptr) {
-    throw ModelError(detail::concat("layer parameter '", name, "' holds ",
-                                    layer_param_type_name(found->second), ", not ",
-                                    layer_param_type_name(LayerParam(T{})),
-                                    "; rebuild the plan with `trtutils build`"));
+    throw ModelError(detail::concat(
+        "layer parameter '", name, "' holds ", layer_param_type_name(found->second), ", not ",
+        layer_param_type_name(LayerParam(T{})), "; rebuild the plan with `trtutils build`"));
   }
   return *value;
 }

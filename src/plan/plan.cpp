@@ -8,9 +8,12 @@ namespace trtutils::plan {
 
 std::string_view precision_name(Precision precision) noexcept {
   switch (precision) {
-    case Precision::kFloat32: return "fp32";
-    case Precision::kFloat16: return "fp16";
-    case Precision::kBFloat16: return "bf16";
+    case Precision::kFloat32:
+      return "fp32";
+    case Precision::kFloat16:
+      return "fp16";
+    case Precision::kBFloat16:
+      return "bf16";
   }
   return "?";
 }
@@ -19,25 +22,31 @@ Precision precision_from_name(std::string_view name) {
   for (const Precision p : {Precision::kFloat32, Precision::kFloat16, Precision::kBFloat16}) {
     if (precision_name(p) == name) return p;
   }
-  throw InvalidArgument(
-      detail::concat("unknown precision \"", name, "\"; use fp32, fp16 or bf16"));
+  throw InvalidArgument(detail::concat("unknown precision \"", name, "\"; use fp32, fp16 or bf16"));
 }
 
 std::string_view layout_name(TensorLayout layout) noexcept {
   switch (layout) {
-    case TensorLayout::kLinear: return "linear";
-    case TensorLayout::kNCHW: return "NCHW";
-    case TensorLayout::kNHWC: return "NHWC";
+    case TensorLayout::kLinear:
+      return "linear";
+    case TensorLayout::kNCHW:
+      return "NCHW";
+    case TensorLayout::kNHWC:
+      return "NHWC";
   }
   return "?";
 }
 
 std::string_view tensor_kind_name(TensorKind kind) noexcept {
   switch (kind) {
-    case TensorKind::kInput: return "input";
-    case TensorKind::kOutput: return "output";
-    case TensorKind::kActivation: return "activation";
-    case TensorKind::kConstant: return "constant";
+    case TensorKind::kInput:
+      return "input";
+    case TensorKind::kOutput:
+      return "output";
+    case TensorKind::kActivation:
+      return "activation";
+    case TensorKind::kConstant:
+      return "constant";
   }
   return "?";
 }

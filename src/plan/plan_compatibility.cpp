@@ -25,8 +25,8 @@ std::optional<std::pair<int, int>> major_minor(std::string_view version) {
 }  // namespace
 
 std::string sm_arch_name(int major, int minor) {
-  TRTUTILS_CHECK(major > 0 && minor >= 0 && minor < 10, "compute capability ", major, ".",
-                 minor, " is not a valid CUDA compute capability");
+  TRTUTILS_CHECK(major > 0 && minor >= 0 && minor < 10, "compute capability ", major, ".", minor,
+                 " is not a valid CUDA compute capability");
   return detail::concat("sm_", major, minor);
 }
 

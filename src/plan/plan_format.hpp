@@ -23,7 +23,8 @@ inline constexpr std::size_t kChecksummedFrom = 32;
 inline constexpr std::size_t kSectionCountOffset = 32;
 inline constexpr std::size_t kReservedOffset = 36;
 inline constexpr std::size_t kSectionTableOffset = 40;
-inline constexpr std::size_t kSectionEntrySize = 24;  // tag[4], reserved u32, offset u64, length u64
+inline constexpr std::size_t kSectionEntrySize =
+    24;  // tag[4], reserved u32, offset u64, length u64
 
 /// Sections of format v1, all present, in this order.
 inline constexpr std::array<std::string_view, 5> kSectionTags = {"HEAD", "IOSP", "TNSR", "LAYR",

@@ -71,7 +71,8 @@ void check_length(std::uint64_t declared, std::size_t actual, std::string_view s
   }
 }
 
-void check_checksum(std::span<const std::byte> bytes, std::uint64_t stored, std::string_view source) {
+void check_checksum(std::span<const std::byte> bytes, std::uint64_t stored,
+                    std::string_view source) {
   const std::uint64_t computed =
       xxhash64(bytes.subspan(format::kChecksummedFrom), format::kChecksumSeed);
   if (computed == stored) return;
@@ -145,8 +146,8 @@ Plan decode_plan(std::span<const std::byte> bytes, std::shared_ptr<const void> o
   try {
     validate_plan(plan);
   } catch (const ModelError& e) {
-    throw ModelError(detail::concat(source, ": ", e.what(),
-                                    "; the file was written by a faulty tool or edited: ", kRebuild));
+    throw ModelError(detail::concat(
+        source, ": ", e.what(), "; the file was written by a faulty tool or edited: ", kRebuild));
   }
   return plan;
 }

@@ -53,7 +53,8 @@ template <typename Enum>
 Enum read_enum(ByteReader& in, std::uint8_t last, const char* what) {
   const std::uint64_t at = in.offset();
   const std::uint8_t code = in.u8();
-  if (code > last) in.fail(detail::concat("unknown ", what, " code ", int{code}, " at offset ", at));
+  if (code > last)
+    in.fail(detail::concat("unknown ", what, " code ", int{code}, " at offset ", at));
   return static_cast<Enum>(code);
 }
 
@@ -70,17 +71,22 @@ DType read_dtype(ByteReader& in) {
 bool read_bool(ByteReader& in) {
   const std::uint64_t at = in.offset();
   const std::uint8_t value = in.u8();
-  if (value > 1) in.fail(detail::concat("a flag at offset ", at, " is ", int{value}, ", not 0 or 1"));
+  if (value > 1)
+    in.fail(detail::concat("a flag at offset ", at, " is ", int{value}, ", not 0 or 1"));
   return value == 1;
 }
 
 LayerParam read_param(ByteReader& in) {
   const std::uint64_t at = in.offset();
   switch (in.u8()) {
-    case format::kParamInt: return in.i64();
-    case format::kParamDouble: return in.f64();
-    case format::kParamString: return in.string();
-    case format::kParamInts: return read_dims(in);
+    case format::kParamInt:
+      return in.i64();
+    case format::kParamDouble:
+      return in.f64();
+    case format::kParamString:
+      return in.string();
+    case format::kParamInts:
+      return read_dims(in);
     case format::kParamDoubles: {
       std::vector<double> values(in.count(8));
       for (double& x : values) x = in.f64();
@@ -95,7 +101,8 @@ LayerParam read_param(ByteReader& in) {
       const auto data = in.bytes(static_cast<std::size_t>(size));
       return std::vector<std::byte>(data.begin(), data.end());
     }
-    default: in.fail(detail::concat("unknown layer parameter type code at offset ", at));
+    default:
+      in.fail(detail::concat("unknown layer parameter type code at offset ", at));
   }
 }
 
@@ -227,7 +234,8 @@ std::vector<LayerDesc> read_layer_section(ByteReader& in) {
     const std::size_t params = in.count(9);
     for (std::size_t i = 0; i < params; ++i) {
       std::string key = in.string();
-      if (layer.params.has(key)) in.fail(detail::concat("layer '", layer.name, "' repeats parameter '", key, "'"));
+      if (layer.params.has(key))
+        in.fail(detail::concat("layer '", layer.name, "' repeats parameter '", key, "'"));
       layer.params.set(key, read_param(in));
     }
   }

@@ -33,7 +33,8 @@ bool is_arch_name(const std::string& arch) {
   std::size_t i = 3;
   while (i < arch.size() && std::isdigit(static_cast<unsigned char>(arch[i]))) ++i;
   if (i < 5) return false;
-  return i == arch.size() || (i + 1 == arch.size() && std::islower(static_cast<unsigned char>(arch[i])));
+  return i == arch.size() ||
+         (i + 1 == arch.size() && std::islower(static_cast<unsigned char>(arch[i])));
 }
 
 bool all_static(const std::vector<std::int64_t>& dims) {
@@ -81,20 +82,22 @@ void check_unique_name(std::set<std::string>& seen, const std::string& name,
 
 void check_tensor(const Plan& plan, std::size_t index, std::set<std::string>& names) {
   const TensorDesc& t = plan.tensors[index];
-  if (t.id != index) fail("tensor #", index, " ('", t.name, "') has id ", t.id, "; ids must equal positions");
+  if (t.id != index)
+    fail("tensor #", index, " ('", t.name, "') has id ", t.id, "; ids must equal positions");
   check_unique_name(names, t.name, "tensor");
   const std::string what = detail::concat(tensor_kind_name(t.kind), " tensor '", t.name, "'");
   if (t.dtype == DType::kUndefined) fail(what, " has no dtype");
   check_dims(t.dims, what);
   if (!t.arena.fits_in(plan.arena_bytes)) {
-    fail(what, " occupies arena bytes [", t.arena.offset, ", +", t.arena.size,
-         ") beyond the ", plan.arena_bytes, "-byte activation arena");
+    fail(what, " occupies arena bytes [", t.arena.offset, ", +", t.arena.size, ") beyond the ",
+         plan.arena_bytes, "-byte activation arena");
   }
   if (t.kind != TensorKind::kConstant) {
-    if (!t.weights.empty() || t.weights.offset != 0) fail(what, " has a weights range; only constants do");
+    if (!t.weights.empty() || t.weights.offset != 0)
+      fail(what, " has a weights range; only constants do");
     if (t.kind == TensorKind::kActivation && all_static(t.dims) && t.arena.size < dense_bytes(t)) {
-      fail(what, " of dims ", dims_text(t.dims), " needs ", dense_bytes(t),
-           " bytes but has ", t.arena.size, " in the arena");
+      fail(what, " of dims ", dims_text(t.dims), " needs ", dense_bytes(t), " bytes but has ",
+           t.arena.size, " in the arena");
     }
     return;
   }
@@ -116,14 +119,15 @@ void check_tensor(const Plan& plan, std::size_t index, std::set<std::string>& na
 
 void check_profile(const TensorSpec& spec, const std::string& what) {
   if (!spec.profile) {
-    if (spec.is_dynamic()) fail(what, " has dynamic dims ", dims_text(spec.dims), " but no min/opt/max profile");
+    if (spec.is_dynamic())
+      fail(what, " has dynamic dims ", dims_text(spec.dims), " but no min/opt/max profile");
     return;
   }
   const ShapeProfile& p = *spec.profile;
   const std::size_t rank = spec.dims.size();
   if (p.min.size() != rank || p.opt.size() != rank || p.max.size() != rank) {
-    fail(what, " of rank ", rank, " has a profile of ranks ", p.min.size(), "/", p.opt.size(),
-         "/", p.max.size());
+    fail(what, " of rank ", rank, " has a profile of ranks ", p.min.size(), "/", p.opt.size(), "/",
+         p.max.size());
   }
   for (std::size_t i = 0; i < rank; ++i) {
     if (!(0 <= p.min[i] && p.min[i] <= p.opt[i] && p.opt[i] <= p.max[i])) {
@@ -140,7 +144,8 @@ void check_profile(const TensorSpec& spec, const std::string& what) {
 void check_io(const Plan& plan) {
   std::set<std::string> names;
   for (const TensorSpec& spec : plan.io) {
-    const std::string what = detail::concat(spec.is_input ? "input" : "output", " '", spec.name, "'");
+    const std::string what =
+        detail::concat(spec.is_input ? "input" : "output", " '", spec.name, "'");
     check_unique_name(names, spec.name, "input/output");
     if (spec.dtype == DType::kUndefined) fail(what, " has no dtype");
     check_dims(spec.dims, what);
@@ -155,7 +160,8 @@ void check_io(const Plan& plan) {
     }
   }
   for (const TensorDesc& t : plan.tensors) {
-    if ((t.kind == TensorKind::kInput || t.kind == TensorKind::kOutput) && names.count(t.name) == 0) {
+    if ((t.kind == TensorKind::kInput || t.kind == TensorKind::kOutput) &&
+        names.count(t.name) == 0) {
       fail(tensor_kind_name(t.kind), " tensor '", t.name, "' has no input/output spec");
     }
   }
@@ -180,7 +186,8 @@ void check_layers(const Plan& plan) {
         fail(what, " input #", i, " refers to tensor ", id, ", but the plan has ",
              plan.tensors.size(), " tensors");
       }
-      if (!written[id]) fail(what, " reads tensor '", plan.tensors[id].name, "' before any layer writes it");
+      if (!written[id])
+        fail(what, " reads tensor '", plan.tensors[id].name, "' before any layer writes it");
     }
     for (std::size_t i = 0; i < layer.outputs.size(); ++i) {
       const TensorId id = layer.outputs[i];
@@ -200,7 +207,8 @@ void check_layers(const Plan& plan) {
     }
   }
   for (const TensorDesc& t : plan.tensors) {
-    if (t.kind == TensorKind::kOutput && !written[t.id]) fail("output '", t.name, "' is never written by any layer");
+    if (t.kind == TensorKind::kOutput && !written[t.id])
+      fail("output '", t.name, "' is never written by any layer");
   }
 }
 

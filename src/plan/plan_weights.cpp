@@ -24,8 +24,8 @@ PlanWeights PlanWeights::borrowed(std::span<const std::byte> bytes,
 }
 
 std::span<const std::byte> PlanWeights::slice(const ByteRange& range) const {
-  TRTUTILS_CHECK(range.fits_in(bytes_.size()), "weights range [", range.offset, ", +",
-                 range.size, ") lies outside the ", bytes_.size(), "-byte weights section");
+  TRTUTILS_CHECK(range.fits_in(bytes_.size()), "weights range [", range.offset, ", +", range.size,
+                 ") lies outside the ", bytes_.size(), "-byte weights section");
   return bytes_.subspan(range.offset, range.size);
 }
 

@@ -43,8 +43,9 @@ void write_prelude(ByteWriter& out) {
 }  // namespace
 
 std::vector<std::byte> write_plan_bytes(const Plan& plan) {
-  TRTUTILS_CHECK(plan.header.format_version == kPlanFormatVersion, "write_plan: the header asks for format v",
-                 plan.header.format_version, ", but this library writes v", kPlanFormatVersion, " only");
+  TRTUTILS_CHECK(plan.header.format_version == kPlanFormatVersion,
+                 "write_plan: the header asks for format v", plan.header.format_version,
+                 ", but this library writes v", kPlanFormatVersion, " only");
   validate_plan(plan);
   ByteWriter out;
   write_prelude(out);
@@ -56,7 +57,8 @@ std::vector<std::byte> write_plan_bytes(const Plan& plan) {
   write_section(out, format::kWeightsSection, [&] { out.bytes(plan.weights.bytes()); });
 
   out.patch_u64(format::kFileLengthOffset, out.size());
-  const auto checksummed = std::span<const std::byte>(out.buffer()).subspan(format::kChecksummedFrom);
+  const auto checksummed =
+      std::span<const std::byte>(out.buffer()).subspan(format::kChecksummedFrom);
   out.patch_u64(format::kChecksumOffset, xxhash64(checksummed, format::kChecksumSeed));
   return std::move(out.buffer());
 }

@@ -28,14 +28,18 @@ std::string refusal(const PlanHeader& header, std::string_view arch, std::string
 }
 
 TEST(PlanCompatibility, APlanForAnotherArchitectureSaysToRebuild) {
-  EXPECT_EQ(refusal(header_for("sm_86", "0.1.0"), "sm_90", "0.1.0"),
-            "engine built for sm_86, this GPU is sm_90: rebuild it with `trtutils build` on this GPU");
+  EXPECT_EQ(
+      refusal(header_for("sm_86", "0.1.0"), "sm_90", "0.1.0"),
+      "engine built for sm_86, this GPU is sm_90: rebuild it with `trtutils build` on this GPU");
 }
 
 TEST(PlanCompatibility, APlanFromAnotherMinorVersionSaysToRebuild) {
   const std::string message = refusal(header_for("sm_90", "0.2.0"), "sm_90", "0.1.3");
-  EXPECT_NE(message.find("engine built by trtutils 0.2.0, this is trtutils 0.1.3"), std::string::npos) << message;
-  EXPECT_NE(message.find("rebuild it with this version's `trtutils build`"), std::string::npos) << message;
+  EXPECT_NE(message.find("engine built by trtutils 0.2.0, this is trtutils 0.1.3"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("rebuild it with this version's `trtutils build`"), std::string::npos)
+      << message;
   EXPECT_FALSE(refusal(header_for("sm_90", "1.1.0"), "sm_90", "0.1.0").empty());
   EXPECT_FALSE(refusal(header_for("sm_90", "garbage"), "sm_90", "0.1.0").empty());
 }
@@ -74,7 +78,9 @@ TEST(LayerParams, AMissingOrMistypedParameterThrowsModelErrorNamingIt) {
     (void)params.get_string("group");
     FAIL() << "expected ModelError";
   } catch (const ModelError& e) {
-    EXPECT_NE(std::string(e.what()).find("layer parameter 'group' holds int, not string"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("layer parameter 'group' holds int, not string"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_THROW((void)params.get_bytes("algo"), ModelError);
   params.set("eps", 1e-5);

@@ -38,9 +38,11 @@ void expect_contains(const std::string& text, const std::string& part) {
 }
 
 TEST(PlanCorruption, EveryTruncationThrowsFileErrorSayingTheFileIsIncomplete) {
-  for (const std::vector<std::byte>& full : {small_file(), write_plan_bytes(testing::rich_plan())}) {
+  for (const std::vector<std::byte>& full :
+       {small_file(), write_plan_bytes(testing::rich_plan())}) {
     for (std::size_t n = 1; n < full.size(); ++n) {
-      const std::vector<std::byte> prefix(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
+      const std::vector<std::byte> prefix(full.begin(),
+                                          full.begin() + static_cast<std::ptrdiff_t>(n));
       for (const bool verify : {true, false}) {
         PlanReadOptions options;
         options.verify_checksum = verify;
@@ -106,7 +108,8 @@ TEST(PlanCorruption, ForeignFileIsNotAnEngineAndTheMessageSaysToBuildIt) {
   const char start[] = "\x08\x07\x12\x07pytorch";
   std::memcpy(onnx.data(), start, sizeof start - 1);
   const std::string message = message_of<FileError>(onnx);
-  expect_contains(message, "not a trtutils engine file (it starts with \"\\x08\\x07\\x12\\x07pyto\"");
+  expect_contains(message,
+                  "not a trtutils engine file (it starts with \"\\x08\\x07\\x12\\x07pyto\"");
   expect_contains(message, "trtutils build model.onnx -o model.engine");
 }
 
@@ -156,7 +159,9 @@ TEST(PlanCorruption, ALayerReferringToAMissingTensorIsAnInconsistentPlan) {
   put_u32(bytes, section_offset(bytes, 3) + kFirstLayerInputId, 99);
   reseal(bytes);
   const std::string message = message_of<ModelError>(bytes);
-  expect_contains(message, "inconsistent plan: layer 'add' input #0 refers to tensor 99, but the plan has 3 tensors");
+  expect_contains(
+      message,
+      "inconsistent plan: layer 'add' input #0 refers to tensor 99, but the plan has 3 tensors");
   expect_contains(message, "rebuild it with `trtutils build`");
 }
 
@@ -164,8 +169,9 @@ TEST(PlanCorruption, WeightsOutsideTheWeightsSectionAreAnInconsistentPlan) {
   std::vector<std::byte> bytes = small_file();
   put_u64(bytes, section_offset(bytes, 2) + kFirstTensorWeightsOffset, 4096);
   reseal(bytes);
-  expect_contains(message_of<ModelError>(bytes),
-                  "constant tensor 'w' occupies weights bytes [4096, +8) outside the 8-byte weights section");
+  expect_contains(
+      message_of<ModelError>(bytes),
+      "constant tensor 'w' occupies weights bytes [4096, +8) outside the 8-byte weights section");
 }
 
 TEST(PlanCorruption, AnUnknownDtypeCodeIsMalformed) {

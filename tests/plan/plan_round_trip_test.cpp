@@ -1,14 +1,13 @@
 // Writing a plan and reading it back gives the same plan, whichever way it is
 // read, and the file has the documented layout.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <cstdlib>
 #include <iterator>
 #include <utility>
-
-#include <unistd.h>
 
 #include "sample_plans.hpp"
 #include "trtutils/plan/plan_reader.hpp"
@@ -135,7 +134,9 @@ TEST(PlanRoundTrip, WritePlanIntoAMissingFolderThrowsFileErrorNamingThePath) {
 // fuzz/plan_seeds/ seeds scripts/fuzz-plan.sh with the sample plans. After a
 // format change, run this test with TRTUTILS_WRITE_PLAN_SEEDS=1 to rewrite them.
 TEST(PlanRoundTrip, FuzzerSeedPlansAreCurrent) {
-  const std::filesystem::path dir = std::filesystem::path(TRTUTILS_TEST_DATA_DIR).parent_path().parent_path() / "fuzz" / "plan_seeds";
+  const std::filesystem::path dir =
+      std::filesystem::path(TRTUTILS_TEST_DATA_DIR).parent_path().parent_path() / "fuzz" /
+      "plan_seeds";
   const std::pair<const char*, Plan> seeds[] = {{"small.engine", testing::small_plan()},
                                                 {"rich.engine", rich_plan()}};
   for (const auto& [name, plan] : seeds) {

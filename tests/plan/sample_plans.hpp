@@ -39,11 +39,17 @@ inline Plan rich_plan() {
   plan.header.build_time_unix_seconds = 1700000000;
   plan.header.builder_options = {{"source", "yolo.onnx"}, {"workspace", "1 GiB"}, {"empty", ""}};
 
-  TensorSpec images{"images", DType::kFloat16, {-1, 3, 64, 64},
-                    ShapeProfile{{1, 3, 64, 64}, {4, 3, 64, 64}, {8, 3, 64, 64}}, true};
+  TensorSpec images{"images",
+                    DType::kFloat16,
+                    {-1, 3, 64, 64},
+                    ShapeProfile{{1, 3, 64, 64}, {4, 3, 64, 64}, {8, 3, 64, 64}},
+                    true};
   TensorSpec scale{"scale", DType::kFloat32, {1}, std::nullopt, true};
-  TensorSpec boxes{"boxes", DType::kFloat32, {-1, 100, 4},
-                   ShapeProfile{{1, 100, 4}, {4, 100, 4}, {8, 100, 4}}, false};
+  TensorSpec boxes{"boxes",
+                   DType::kFloat32,
+                   {-1, 100, 4},
+                   ShapeProfile{{1, 100, 4}, {4, 100, 4}, {8, 100, 4}},
+                   false};
   plan.io = {images, scale, boxes};
 
   PlanWeightsBuilder weights;
@@ -78,15 +84,17 @@ inline Plan rich_plan() {
   LayerDesc fused{"head", "nvrtc.fused_elementwise", {5, 1}, {6}, {}, Precision::kFloat32};
   fused.params.set("source", std::string("extern \"C\" __global__ void k() {}\n\t\"quoted\""));
   fused.params.set("cubin", pattern_bytes(1000, 7));
-  fused.params.set("scales", std::vector<double>{0.5, -2.25, std::numeric_limits<double>::infinity(),
-                                                 std::numeric_limits<double>::denorm_min(),
-                                                 std::numeric_limits<double>::max()});
+  fused.params.set("scales",
+                   std::vector<double>{0.5, -2.25, std::numeric_limits<double>::infinity(),
+                                       std::numeric_limits<double>::denorm_min(),
+                                       std::numeric_limits<double>::max()});
   fused.params.set("empty_ints", std::vector<std::int64_t>{});
   fused.params.set("empty_bytes", std::vector<std::byte>{});
   LayerDesc gather{"gather", "ref.Gather", {6, 4, kAbsentTensor}, {7}, {}, Precision::kFloat32};
   gather.params.set("axis", std::int64_t{-1});
   gather.params.set("min_int", std::numeric_limits<std::int64_t>::min());
-  gather.params.set("label", std::string("gr\xc3\xbc\xc3\x9f" "e"));  // UTF-8
+  gather.params.set("label", std::string("gr\xc3\xbc\xc3\x9f"
+                                         "e"));  // UTF-8
   plan.layers = {conv, fused, gather};
   return plan;
 }
