@@ -72,11 +72,17 @@ class CpuContext {
 using InferFn = std::function<void(InferContext&)>;
 using CpuFn = std::function<std::vector<HostTensor>(const CpuContext&)>;
 
+class LoweringContext;
+using GpuLowerFn = std::function<void(LoweringContext&)>;
+
 struct OpSchema {
   std::string op_type;
   std::string domain;  // "" = the default ONNX domain
   InferFn infer;
   CpuFn run_cpu;
+  /// How the op runs in the GPU engine (ops/gpu_lowering.hpp); empty until
+  /// the op has a GPU implementation.
+  GpuLowerFn lower_gpu = {};
 };
 
 }  // namespace trtutils::ops
