@@ -15,6 +15,7 @@
 
 #include "trtutils/ir/graph.hpp"
 #include "trtutils/ops/op_schema.hpp"
+#include "trtutils/plan/layer_kinds.hpp"
 #include "trtutils/plan/layer_params.hpp"
 #include "trtutils/plan/plan.hpp"
 #include "trtutils/tensor/host_tensor.hpp"
@@ -101,6 +102,11 @@ class LoweringContext {
   /// Declares that output i is the same bytes as input j (Reshape, Squeeze,
   /// Identity...): no layer is emitted and the builder aliases the memory.
   virtual void alias_output(std::size_t output, std::size_t input) = 0;
+  /// Output i has a data-dependent extent (NonZero, NonMaxSuppression): it is
+  /// allocated at its upper-bound shape, and after the node's last layer the
+  /// i64 scalar `count` holds its true size along the first axis whose bound
+  /// was not known (the runtime trims graph outputs to it).
+  virtual void set_dynamic_extent(std::size_t output, const GpuTensor& count) = 0;
 
   /// Throws ModelError / UnsupportedError prefixed with the node.
   [[noreturn]] virtual void fail(const std::string& message) const = 0;
