@@ -25,7 +25,8 @@ inline ops::OpSchema same_as_input_schema(std::string op, ops::CpuFn run) {
 
 /// Relu, Add, Shape, Gather (axis 0 of a 1-D tensor), Concat (axis 0),
 /// Reshape, Identity, Dropout, Constant, RandomUniformLike.
-inline ops::OpRegistry tiny_registry(std::shared_ptr<CallCounts> counts = std::make_shared<CallCounts>()) {
+inline ops::OpRegistry tiny_registry(
+    std::shared_ptr<CallCounts> counts = std::make_shared<CallCounts>()) {
   using ops::CpuContext;
   using ops::InferContext;
   ops::OpRegistry r;
@@ -37,7 +38,8 @@ inline ops::OpRegistry tiny_registry(std::shared_ptr<CallCounts> counts = std::m
   }));
   r.add({"Add", "",
          [](InferContext& c) {
-           c.set_output(0, c.input_dtype(0), ops::broadcast_shapes(c.input_shape(0), c.input_shape(1)));
+           c.set_output(0, c.input_dtype(0),
+                        ops::broadcast_shapes(c.input_shape(0), c.input_shape(1)));
          },
          [counts](const CpuContext& c) {
            ++counts->add;
@@ -56,7 +58,7 @@ inline ops::OpRegistry tiny_registry(std::shared_ptr<CallCounts> counts = std::m
                ib += at[d] * sb[d];
              }
              o[static_cast<std::size_t>(i)] = a.values<float>()[static_cast<std::size_t>(ia)] +
-                                               b.values<float>()[static_cast<std::size_t>(ib)];
+                                              b.values<float>()[static_cast<std::size_t>(ib)];
            });
            return std::vector<HostTensor>{out};
          }});
@@ -65,7 +67,8 @@ inline ops::OpRegistry tiny_registry(std::shared_ptr<CallCounts> counts = std::m
            const ir::MaybeShape& in = c.input_shape(0);
            if (ir::is_static(in)) {
              const Shape s = ir::to_static(*in);
-             c.set_output_constant(0, HostTensor::from_values<std::int64_t>({static_cast<std::int64_t>(s.size())}, s));
+             c.set_output_constant(0, HostTensor::from_values<std::int64_t>(
+                                          {static_cast<std::int64_t>(s.size())}, s));
            } else {
              c.set_output(0, DType::kInt64,
                           in ? ir::MaybeShape(ir::DimList{static_cast<std::int64_t>(in->size())})
@@ -78,8 +81,7 @@ inline ops::OpRegistry tiny_registry(std::shared_ptr<CallCounts> counts = std::m
            return std::vector<HostTensor>{
                HostTensor::from_values<std::int64_t>({static_cast<std::int64_t>(s.size())}, s)};
          }});
-  r.add({"Gather", "",
-         [](InferContext& c) { c.set_output(0, c.input_dtype(0), c.input_shape(1)); },
+  r.add({"Gather", "", [](InferContext& c) { c.set_output(0, c.input_dtype(0), c.input_shape(1)); },
          [](const CpuContext& c) {
            const auto data = ops::read_ints(c.input(0));
            const auto indices = ops::read_ints(c.input(1));
@@ -113,7 +115,8 @@ inline ops::OpRegistry tiny_registry(std::shared_ptr<CallCounts> counts = std::m
              return;
            }
            ir::DimList dims;
-           for (std::int64_t d : ops::read_ints(*target)) dims.push_back(d < 0 ? ir::Dim() : ir::Dim(d));
+           for (std::int64_t d : ops::read_ints(*target))
+             dims.push_back(d < 0 ? ir::Dim() : ir::Dim(d));
            c.set_output(0, c.input_dtype(0), dims);
          },
          [](const CpuContext& c) {
@@ -123,9 +126,8 @@ inline ops::OpRegistry tiny_registry(std::shared_ptr<CallCounts> counts = std::m
            for (std::int64_t& d : target) d = d < 0 ? c.input(0).element_count() / known : d;
            return std::vector<HostTensor>{c.input(0).reshaped(target)};
          }});
-  r.add(same_as_input_schema("Identity", [](const CpuContext& c) {
-    return std::vector<HostTensor>{c.input(0)};
-  }));
+  r.add(same_as_input_schema(
+      "Identity", [](const CpuContext& c) { return std::vector<HostTensor>{c.input(0)}; }));
   r.add({"Dropout", "",
          [](InferContext& c) {
            c.set_output(0, c.input_dtype(0), c.input_shape(0));
@@ -142,7 +144,9 @@ inline ops::OpRegistry tiny_registry(std::shared_ptr<CallCounts> counts = std::m
          }});
   r.add({"Constant", "",
          [](InferContext& c) { c.set_output_constant(0, c.attributes().get_tensor("value")); },
-         [](const CpuContext& c) { return std::vector<HostTensor>{c.attributes().get_tensor("value")}; }});
+         [](const CpuContext& c) {
+           return std::vector<HostTensor>{c.attributes().get_tensor("value")};
+         }});
   r.add(same_as_input_schema("RandomUniformLike", [](const CpuContext& c) {
     static float next = 0.25f;
     HostTensor out(c.input(0).shape(), DType::kFloat32);

@@ -88,10 +88,10 @@ std::vector<HostTensor> evaluate_node(const OpSchema& schema, const ir::Node& no
     if (outputs[i]) required = i + 1;
   }
   if (results.size() < required || results.size() > outputs.size()) {
-    throw ModelError(trtutils::detail::concat(
-        node.describe(), ": the CPU reference returned ", results.size(),
-        " tensor(s), the node has ", outputs.size(), " output(s) (", required,
-        " needed); this is a bug in the op"));
+    throw ModelError(trtutils::detail::concat(node.describe(), ": the CPU reference returned ",
+                                              results.size(), " tensor(s), the node has ",
+                                              outputs.size(), " output(s) (", required,
+                                              " needed); this is a bug in the op"));
   }
   for (std::size_t i = 0; i < required; ++i) {
     if (outputs[i] && results[i].empty()) {

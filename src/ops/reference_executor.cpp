@@ -61,17 +61,17 @@ ReferenceExecutor::ReferenceExecutor(const ir::Graph& graph, const OpRegistry& r
   std::map<std::string, std::vector<std::string>> missing;  // op -> node names
   for (const ir::Node* node : graph.nodes()) {
     if (registry.find(node->op_type(), node->domain())) continue;
-    const std::string op = node->domain().empty() ? node->op_type()
-                                                  : node->domain() + "::" + node->op_type();
+    const std::string op =
+        node->domain().empty() ? node->op_type() : node->domain() + "::" + node->op_type();
     missing[op].push_back(node->name());
   }
   if (missing.empty()) return;
-  std::string message = detail::concat("the reference executor does not implement ", missing.size(),
-                                       " op", missing.size() == 1 ? "" : "s", " used by graph '",
-                                       graph.name, "':");
+  std::string message =
+      detail::concat("the reference executor does not implement ", missing.size(), " op",
+                     missing.size() == 1 ? "" : "s", " used by graph '", graph.name, "':");
   for (const auto& [op, names] : missing) {
-    message += detail::concat("\n  ", op, " (", names.size(), " node",
-                              names.size() == 1 ? "" : "s", ": ");
+    message +=
+        detail::concat("\n  ", op, " (", names.size(), " node", names.size() == 1 ? "" : "s", ": ");
     for (std::size_t i = 0; i < names.size(); ++i) {
       message += detail::concat(i ? ", " : "", "'", names[i], "'");
     }

@@ -11,8 +11,9 @@ namespace {
 
 // ONNX ops whose result changes from run to run.
 const std::set<std::string>& random_ops() {
-  static const std::set<std::string> ops = {"RandomNormal", "RandomNormalLike", "RandomUniform",
-                                            "RandomUniformLike", "Multinomial", "Bernoulli"};
+  static const std::set<std::string> ops = {"RandomNormal",  "RandomNormalLike",
+                                            "RandomUniform", "RandomUniformLike",
+                                            "Multinomial",   "Bernoulli"};
   return ops;
 }
 

@@ -20,14 +20,14 @@ void require_schemas(const ir::Graph& graph, const ops::OpRegistry& registry) {
   std::map<std::string, std::vector<std::string>> missing;  // op -> node names
   for (const ir::Node* node : graph.nodes()) {
     if (registry.find(node->op_type(), node->domain())) continue;
-    const std::string op = node->domain().empty() ? node->op_type()
-                                                  : node->domain() + "::" + node->op_type();
+    const std::string op =
+        node->domain().empty() ? node->op_type() : node->domain() + "::" + node->op_type();
     missing[op].push_back(node->name());
   }
   if (missing.empty()) return;
-  std::string message = trtutils::detail::concat("shape inference: ", missing.size(), " op",
-                                                 missing.size() == 1 ? " is" : "s are",
-                                                 " not supported:");
+  std::string message =
+      trtutils::detail::concat("shape inference: ", missing.size(), " op",
+                               missing.size() == 1 ? " is" : "s are", " not supported:");
   for (const auto& [op, names] : missing) {
     message += trtutils::detail::concat("\n  ", op, " (node");
     for (std::size_t i = 0; i < names.size(); ++i) {
@@ -106,7 +106,8 @@ void infer_shapes(ir::Graph& graph, const ops::OpRegistry& registry) {
     }
     // Nodes of constants are evaluated now, so that later shape rules see
     // their data (Shape -> Gather -> Concat -> Reshape on static shapes).
-    if (!folding::outputs_are_constant(*node)) folding::evaluate_constant_node(graph, *node, schema);
+    if (!folding::outputs_are_constant(*node))
+      folding::evaluate_constant_node(graph, *node, schema);
   }
 }
 

@@ -23,13 +23,15 @@ bool is_identity_like(const ir::Node& node) {
 /// Dropout's optional mask, when something reads it: an all-true constant of
 /// the data's shape. Returns false when it cannot be built (unknown shape or
 /// dtype), in which case the node stays.
-bool mask_replacement(const ir::Graph& graph, const ir::Node& node, std::optional<HostTensor>& mask) {
+bool mask_replacement(const ir::Graph& graph, const ir::Node& node,
+                      std::optional<HostTensor>& mask) {
   const ir::Value* out = node.output(1);
   if (!out || (out->consumers().empty() && !contains(graph.outputs(), out))) return true;
   const ir::Value* data = node.input(0);
   if (out->dtype() == DType::kUndefined || !ir::is_static(data->shape())) return false;
   HostTensor ones(ir::to_static(*data->shape()), out->dtype());
-  for (std::int64_t i = 0; i < ones.element_count(); ++i) set_element_from_double(ones.view(), i, 1.0);
+  for (std::int64_t i = 0; i < ones.element_count(); ++i)
+    set_element_from_double(ones.view(), i, 1.0);
   mask = std::move(ones);
   return true;
 }
@@ -46,7 +48,7 @@ void redirect_output(ir::Graph& graph, ir::Node* producer, ir::Value* from, ir::
   std::replace(outputs.begin(), outputs.end(), from, to);
   graph.remove_node(producer);
   graph.add_node(std::move(op_type), std::move(name), std::move(inputs), std::move(outputs),
-                        std::move(attributes), std::move(domain));
+                 std::move(attributes), std::move(domain));
 }
 
 /// Removes one Identity/Dropout if the graph's interface allows it.

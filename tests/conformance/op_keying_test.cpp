@@ -5,10 +5,11 @@
 namespace trtutils::conformance {
 namespace {
 
-const std::set<std::string> kCandidates = {
-    "Cast",   "CastLike",  "Softmax",         "LogSoftmax",      "ReduceSum", "ReduceSumSquare",
-    "Range",  "GatherND",  "LayerNormalization", "Loop",          "Sub",       "Mul",
-    "Dropout"};
+const std::set<std::string> kCandidates = {"Cast",       "CastLike",  "Softmax",
+                                           "LogSoftmax", "ReduceSum", "ReduceSumSquare",
+                                           "Range",      "GatherND",  "LayerNormalization",
+                                           "Loop",       "Sub",       "Mul",
+                                           "Dropout"};
 
 TEST(SnakeCase, SplitsWordsAndAcronyms) {
   EXPECT_EQ(snake_case("ReduceSumSquare"), "reduce_sum_square");

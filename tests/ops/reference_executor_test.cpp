@@ -124,7 +124,9 @@ TEST(ReferenceExecutor, InitializerInputsMayBeOverridden) {
 TEST(ReferenceExecutor, WrongOutputCountIsABugInTheOp) {
   OpRegistry registry;
   registry.add({"TwoOut", "", [](InferContext&) {},
-                [](const CpuContext&) { return std::vector<HostTensor>{HostTensor(Shape{1}, DType::kFloat32)}; }});
+                [](const CpuContext&) {
+                  return std::vector<HostTensor>{HostTensor(Shape{1}, DType::kFloat32)};
+                }});
   ir::Graph g;
   ir::Value* x = add_input(g, "x", DType::kFloat32, {1});
   ir::Value* a = g.add_value("a");
@@ -172,7 +174,8 @@ TEST(ReferenceExecutor, GraphInputThatIsAlsoAnOutputIsReturned) {
 
 TEST(ReferenceExecutor, ExceptionsFromOpsNameTheNode) {
   OpRegistry registry;
-  registry.add({"Oops", "", [](InferContext&) {}, [](const CpuContext&) -> std::vector<HostTensor> {
+  registry.add({"Oops", "", [](InferContext&) {},
+                [](const CpuContext&) -> std::vector<HostTensor> {
                   throw std::out_of_range("vector::at");
                 }});
   ir::Graph g;

@@ -137,7 +137,8 @@ TEST(InferShapes, ErrorsFromHelpersNameTheNode) {
 
 TEST(InferShapes, ShapeRuleAndCpuReferenceMustAgree) {
   ops::OpRegistry registry;
-  registry.add({"Liar", "", [](ops::InferContext& c) { c.set_output(0, DType::kFloat32, ir::DimList{5}); },
+  registry.add({"Liar", "",
+                [](ops::InferContext& c) { c.set_output(0, DType::kFloat32, ir::DimList{5}); },
                 [](const ops::CpuContext&) {
                   return std::vector<HostTensor>{HostTensor(Shape{4}, DType::kFloat32)};
                 }});

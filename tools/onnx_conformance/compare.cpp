@@ -7,10 +7,14 @@ namespace trtutils::conformance {
 Tolerance tolerance_for(DType dtype) {
   switch (dtype) {
     case DType::kFloat32:
-    case DType::kFloat64: return {1e-3, 1e-7};
-    case DType::kFloat16: return {1e-3, 1e-3};
-    case DType::kBFloat16: return {1e-2, 1e-3};
-    default: return {0.0, 0.0};
+    case DType::kFloat64:
+      return {1e-3, 1e-7};
+    case DType::kFloat16:
+      return {1e-3, 1e-3};
+    case DType::kBFloat16:
+      return {1e-2, 1e-3};
+    default:
+      return {0.0, 0.0};
   }
 }
 
@@ -52,11 +56,12 @@ std::optional<std::string> compare(const HostTensor& actual, const HostTensor& e
     const double a = element_as_double(actual.view(), i);
     const double e = element_as_double(expected.view(), i);
     // int64 beyond 2^53 would collide as doubles; compare those bit-exactly.
-    const bool same = exact ? (expected.dtype() == DType::kInt64
-                                   ? actual.values<std::int64_t>()[static_cast<std::size_t>(i)] ==
-                                         expected.values<std::int64_t>()[static_cast<std::size_t>(i)]
-                                   : a == e)
-                            : close(a, e, tol);
+    const bool same = exact
+                          ? (expected.dtype() == DType::kInt64
+                                 ? actual.values<std::int64_t>()[static_cast<std::size_t>(i)] ==
+                                       expected.values<std::int64_t>()[static_cast<std::size_t>(i)]
+                                 : a == e)
+                          : close(a, e, tol);
     if (same) continue;
     ++differing;
     if (first < 0) first = i;
@@ -65,12 +70,13 @@ std::optional<std::string> compare(const HostTensor& actual, const HostTensor& e
   if (differing == 0) return std::nullopt;
   const double a = element_as_double(actual.view(), first);
   const double e = element_as_double(expected.view(), first);
-  std::string text = detail::concat(differing, " of ", expected.element_count(), " values differ",
-                                    exact ? "" : " beyond tolerance", "; first at ",
-                                    coordinates(expected.shape(), first), ": got ", a,
-                                    ", expected ", e);
+  std::string text =
+      detail::concat(differing, " of ", expected.element_count(), " values differ",
+                     exact ? "" : " beyond tolerance", "; first at ",
+                     coordinates(expected.shape(), first), ": got ", a, ", expected ", e);
   if (!exact) {
-    text += detail::concat(" (max abs diff ", max_abs, ", rtol ", tol.rtol, ", atol ", tol.atol, ")");
+    text +=
+        detail::concat(" (max abs diff ", max_abs, ", rtol ", tol.rtol, ", atol ", tol.atol, ")");
   }
   return text;
 }

@@ -5,12 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -70,6 +71,16 @@ const char* kUsage =
     "The last line is 'N passed, N failed' over in-scope tests, known failures excluded and\n"
     "unsupported counted as failed; the exit code is 1 when N failed > 0.\n";
 
+int parse_seconds(const std::string& text) {
+  char* end = nullptr;
+  const long parsed = std::strtol(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0' || parsed <= 0 || parsed > 86400) {
+    std::cerr << "--timeout needs a number of seconds (1..86400), got '" << text << "'\n";
+    std::exit(kExitUsage);
+  }
+  return static_cast<int>(parsed);
+}
+
 Options parse(int argc, char** argv) {
   Options o;
   auto value = [&](int& i) -> std::string {
@@ -81,18 +92,29 @@ Options parse(int argc, char** argv) {
   };
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--data") o.data = value(i);
-    else if (arg == "--filter") o.filter = value(i);
-    else if (arg == "--verbose") o.verbose = true;
-    else if (arg == "--list-failures") o.list_failures = true;
-    else if (arg == "--scope") o.scope = value(i);
-    else if (arg == "--known-failures") o.known_failures = value(i);
-    else if (arg == "--json") o.json = value(i);
-    else if (arg == "--timeout") o.timeout_s = std::stoi(value(i));
-    else if (arg == "--no-fork") o.isolate = false;
-    else if (arg == "--simplify") o.run.simplify = true;
-    else if (arg == "--constant-inputs") o.run.constant_inputs = true;
-    else if (arg == "--help" || arg == "-h") {
+    if (arg == "--data") {
+      o.data = value(i);
+    } else if (arg == "--filter") {
+      o.filter = value(i);
+    } else if (arg == "--verbose") {
+      o.verbose = true;
+    } else if (arg == "--list-failures") {
+      o.list_failures = true;
+    } else if (arg == "--scope") {
+      o.scope = value(i);
+    } else if (arg == "--known-failures") {
+      o.known_failures = value(i);
+    } else if (arg == "--json") {
+      o.json = value(i);
+    } else if (arg == "--timeout") {
+      o.timeout_s = parse_seconds(value(i));
+    } else if (arg == "--no-fork") {
+      o.isolate = false;
+    } else if (arg == "--simplify") {
+      o.run.simplify = true;
+    } else if (arg == "--constant-inputs") {
+      o.run.constant_inputs = true;
+    } else if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
     } else {
@@ -225,10 +247,18 @@ std::string json_string(const std::string& text) {
   out << '"';
   for (const char c : text) {
     switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\t': out << "\\t"; break;
+      case '"':
+        out << "\\\"";
+        break;
+      case '\\':
+        out << "\\\\";
+        break;
+      case '\n':
+        out << "\\n";
+        break;
+      case '\t':
+        out << "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << static_cast<int>(c)
@@ -273,7 +303,13 @@ int main(int argc, char** argv) {
   for (const auto& [op, rest] : scope_list) scope.insert(op);
 
   std::optional<std::regex> filter;
-  if (!options.filter.empty()) filter.emplace(options.filter);
+  try {
+    if (!options.filter.empty()) filter.emplace(options.filter);
+  } catch (const std::regex_error& e) {
+    std::cerr << "--filter '" << options.filter
+              << "' is not a valid regular expression: " << e.what() << "\n";
+    return kExitUsage;
+  }
   std::vector<fs::path> tests;
   for (const auto& entry : fs::directory_iterator(options.data)) {
     if (!fs::exists(entry.path() / "model.onnx")) continue;
@@ -285,7 +321,8 @@ int main(int argc, char** argv) {
   // Keying needs every op name the tests might be named after: the
   // registry's, the scope's, and those of every model in the data folder.
   std::set<std::string> candidates(scope.begin(), scope.end());
-  for (const std::string& op : trtutils::ops::OpRegistry::builtin().op_types()) candidates.insert(op);
+  for (const std::string& op : trtutils::ops::OpRegistry::builtin().op_types())
+    candidates.insert(op);
   std::map<fs::path, std::set<std::string>> op_types;
   for (const auto& entry : fs::directory_iterator(options.data)) {
     if (!fs::exists(entry.path() / "model.onnx")) continue;
@@ -311,7 +348,8 @@ int main(int argc, char** argv) {
                 << std::setw(58) << r.name << std::setw(22) << r.op << std::right
                 << trtutils::conformance::status_name(r.outcome.status)
                 << (r.in_scope ? "" : " (out of scope)") << (r.known ? " (known failure)" : "");
-      if (r.outcome.status != Status::kPassed) std::cout << "\n        " << one_line(r.outcome.message);
+      if (r.outcome.status != Status::kPassed)
+        std::cout << "\n        " << one_line(r.outcome.message);
       std::cout << std::endl;
     }
     records.push_back(std::move(r));
@@ -329,11 +367,11 @@ int main(int argc, char** argv) {
   std::vector<const Record*> stale_known;
   for (const Record& r : records) {
     Counts& c = per_op[r.op];
-    (r.outcome.status == Status::kPassed ? c.passed
+    (r.outcome.status == Status::kPassed   ? c.passed
      : r.outcome.status == Status::kFailed ? c.failed
                                            : c.unsupported)++;
     if (!r.in_scope) continue;
-    (r.outcome.status == Status::kPassed ? in_scope.passed
+    (r.outcome.status == Status::kPassed   ? in_scope.passed
      : r.outcome.status == Status::kFailed ? in_scope.failed
                                            : in_scope.unsupported)++;
     if (r.known) {
@@ -345,7 +383,8 @@ int main(int argc, char** argv) {
 
   std::cout << std::left << std::setw(26) << "op" << std::right << std::setw(7) << "scope"
             << std::setw(8) << "passed" << std::setw(8) << "failed" << std::setw(13)
-            << "unsupported" << "\n";
+            << "unsupported"
+            << "\n";
   for (const auto& [op, c] : per_op) {
     std::cout << std::left << std::setw(26) << op << std::right << std::setw(7)
               << (scope.count(op) ? "*" : "") << std::setw(8) << c.passed << std::setw(8)
@@ -368,8 +407,8 @@ int main(int argc, char** argv) {
         if (!any) std::cout << title << "\n";
         any = true;
         std::cout << "  " << r.name << " [" << r.op << ", "
-                  << trtutils::conformance::status_name(r.outcome.status) << "]: "
-                  << one_line(r.outcome.message) << "\n";
+                  << trtutils::conformance::status_name(r.outcome.status)
+                  << "]: " << one_line(r.outcome.message) << "\n";
       }
     };
     list("in-scope failures:", [](const Record& r) {
@@ -378,9 +417,8 @@ int main(int argc, char** argv) {
     list("known failures:", [](const Record& r) {
       return r.in_scope && r.known && r.outcome.status != Status::kPassed;
     });
-    list("out-of-scope failures (unsupported not listed):", [](const Record& r) {
-      return !r.in_scope && r.outcome.status == Status::kFailed;
-    });
+    list("out-of-scope failures (unsupported not listed):",
+         [](const Record& r) { return !r.in_scope && r.outcome.status == Status::kFailed; });
   }
   for (const Record* r : stale_known) {
     std::cout << "note: " << r->name << " passes but is listed in " << options.known_failures

@@ -12,8 +12,8 @@ std::string snake_case(const std::string& op_type) {
     const unsigned char c = static_cast<unsigned char>(op_type[i]);
     if (std::isupper(c) && i > 0) {
       const unsigned char prev = static_cast<unsigned char>(op_type[i - 1]);
-      const bool next_lower = i + 1 < op_type.size() &&
-                              std::islower(static_cast<unsigned char>(op_type[i + 1]));
+      const bool next_lower =
+          i + 1 < op_type.size() && std::islower(static_cast<unsigned char>(op_type[i + 1]));
       // A word starts at lower->Upper ("ReduceSum") or at the last capital
       // of an acronym followed by lowercase ("NMSBox" -> "nms_box").
       if (std::islower(prev) || std::isdigit(prev) || (std::isupper(prev) && next_lower)) {

@@ -14,9 +14,12 @@ namespace fs = std::filesystem;
 
 const char* status_name(Status status) {
   switch (status) {
-    case Status::kPassed: return "passed";
-    case Status::kFailed: return "failed";
-    case Status::kUnsupported: return "unsupported";
+    case Status::kPassed:
+      return "passed";
+    case Status::kFailed:
+      return "failed";
+    case Status::kUnsupported:
+      return "unsupported";
   }
   return "?";
 }
@@ -166,8 +169,8 @@ void compare_outputs(const ir::Graph& graph, const ops::TensorMap& results,
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const std::string& name = graph.outputs()[i]->name();
     if (auto difference = compare(results.at(name), expected[i])) {
-      throw Mismatch{detail::concat(set_dir.filename().string(), ": output '", name, "': ",
-                                    *difference)};
+      throw Mismatch{
+          detail::concat(set_dir.filename().string(), ": output '", name, "': ", *difference)};
     }
   }
 }
