@@ -321,8 +321,9 @@ int main(int argc, char** argv) {
   // Keying needs every op name the tests might be named after: the
   // registry's, the scope's, and those of every model in the data folder.
   std::set<std::string> candidates(scope.begin(), scope.end());
-  for (const std::string& op : trtutils::ops::OpRegistry::builtin().op_types())
+  for (const std::string& op : trtutils::ops::OpRegistry::builtin().op_types()) {
     candidates.insert(op);
+  }
   std::map<fs::path, std::set<std::string>> op_types;
   for (const auto& entry : fs::directory_iterator(options.data)) {
     if (!fs::exists(entry.path() / "model.onnx")) continue;
@@ -348,8 +349,9 @@ int main(int argc, char** argv) {
                 << std::setw(58) << r.name << std::setw(22) << r.op << std::right
                 << trtutils::conformance::status_name(r.outcome.status)
                 << (r.in_scope ? "" : " (out of scope)") << (r.known ? " (known failure)" : "");
-      if (r.outcome.status != Status::kPassed)
+      if (r.outcome.status != Status::kPassed) {
         std::cout << "\n        " << one_line(r.outcome.message);
+      }
       std::cout << std::endl;
     }
     records.push_back(std::move(r));
