@@ -109,6 +109,26 @@ std::string current_device_arch() {
   return trtutils::detail::concat("sm_", major, minor);
 }
 
+std::string cubin_arch(std::string_view cubin) {
+  // ELF64 header: e_ident (16 bytes: magic, class, data, version, OS ABI, ABI
+  // version...), then e_type (2), e_machine (2) ... e_flags at byte 48.
+  constexpr std::size_t kHeaderBytes = 64;
+  constexpr unsigned kMachineCuda = 190;  // EM_CUDA
+  constexpr unsigned char kClass64 = 2;
+  constexpr unsigned char kFirstAbiWithShiftedSm = 8;
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(cubin[i]); };
+  TRTUTILS_CHECK(cubin.size() >= kHeaderBytes && cubin.substr(0, 4) == "\x7f" "ELF",
+                 "not a cubin: ", cubin.size(), " bytes without an ELF header");
+  const unsigned machine = byte(18) | (unsigned{byte(19)} << 8);
+  TRTUTILS_CHECK(byte(4) == kClass64 && machine == kMachineCuda,
+                 "not a cubin: an ELF file for machine ", machine, " (CUDA is ", kMachineCuda, ")");
+  std::uint32_t flags = 0;
+  for (std::size_t i = 0; i < 4; ++i) flags |= std::uint32_t{byte(48 + i)} << (8 * i);
+  const std::uint32_t sm = byte(8) >= kFirstAbiWithShiftedSm ? (flags >> 8) & 0xffU : flags & 0xffU;
+  TRTUTILS_CHECK(sm >= 10, "cubin records SM ", sm, ", which is no CUDA architecture");
+  return trtutils::detail::concat("sm_", sm);
+}
+
 Kernel::Kernel(std::string_view source, std::string_view name_expression,
                const std::vector<std::string>& options, std::string arch, KernelCache* cache)
     : name_(name_expression), arch_(arch.empty() ? current_device_arch() : std::move(arch)) {
@@ -116,8 +136,44 @@ Kernel::Kernel(std::string_view source, std::string_view name_expression,
       cache != nullptr ? cache->compile(CodeKind::cubin, source, name_expression, options, arch_)
                        : compile_to_cubin(source, name_expression, options, arch_);
   lowered_name_ = std::move(compiled.lowered_name);
-  TRTUTILS_CUDA_CHECK(cudaLibraryLoadData(&library_, compiled.code.data(), nullptr, nullptr, 0,
-                                          nullptr, nullptr, 0));
+  load_cubin(compiled.code);
+}
+
+Kernel::Kernel(const CompiledKernel& compiled)
+    : name_(compiled.name_expression.empty() ? compiled.lowered_name : compiled.name_expression),
+      lowered_name_(compiled.lowered_name) {
+  TRTUTILS_CHECK(compiled.kind == CodeKind::cubin, "kernel '", name_, "' is ",
+                 to_string(compiled.kind), "; only a cubin loads without compiling");
+  load_cubin(compiled.code);
+}
+
+Kernel Kernel::from_cubin(std::string_view cubin, std::string lowered_name, std::string name) {
+  TRTUTILS_CHECK(!lowered_name.empty(), "Kernel::from_cubin: the entry name is empty");
+  Kernel kernel;
+  kernel.name_ = name.empty() ? lowered_name : std::move(name);
+  kernel.lowered_name_ = std::move(lowered_name);
+  kernel.load_cubin(cubin);
+  return kernel;
+}
+
+void Kernel::load_cubin(std::string_view cubin) {
+  const std::string built_for = cubin_arch(cubin);
+  const std::string device_arch = current_device_arch();
+  // The SM number alone decides: sm_90 and sm_90a cubins carry the same one.
+  const auto number = [](std::string_view arch) {
+    std::string digits;
+    for (char c : arch.substr(3)) {
+      if (c < '0' || c > '9') break;
+      digits += c;
+    }
+    return digits;
+  };
+  TRTUTILS_CHECK(number(built_for) == number(device_arch), "cubin of '", name_,
+                 "' was compiled for ", built_for, ", this GPU is ", device_arch,
+                 ": compile it for ", device_arch, " (for an engine: rebuild it on this GPU)");
+  if (arch_.empty()) arch_ = device_arch;
+  TRTUTILS_CUDA_CHECK(
+      cudaLibraryLoadData(&library_, cubin.data(), nullptr, nullptr, 0, nullptr, nullptr, 0));
   try {
     TRTUTILS_CUDA_CHECK(cudaLibraryGetKernel(&kernel_, library_, lowered_name_.c_str()));
     params_ = read_param_layout(kernel_);

@@ -123,6 +123,12 @@ void check_launch_dimensions(std::string_view kernel_name, dim3 grid, dim3 block
 /// The current device's real architecture, e.g. "sm_90". Needs a GPU.
 std::string current_device_arch();
 
+/// The real architecture a cubin was compiled for ("sm_90"), read from the
+/// SM number in its ELF header's e_flags (bits 8-15 from CUDA ELF ABI version
+/// 8 on, bits 0-7 before; the "a"/"f" feature suffixes are not recorded
+/// there). InvalidArgument when `cubin` is not a CUDA ELF file. Needs no GPU.
+std::string cubin_arch(std::string_view cubin);
+
 /// A compiled, loaded kernel. Move-only; unloads its module when destroyed.
 class Kernel {
  public:
@@ -131,6 +137,16 @@ class Kernel {
   Kernel(std::string_view source, std::string_view name_expression,
          const std::vector<std::string>& options = {}, std::string arch = {},
          KernelCache* cache = &KernelCache::process_default());
+  /// Loads an already-compiled cubin (no NVRTC), e.g. one stored in an engine
+  /// plan. InvalidArgument when `compiled` is PTX or when the cubin was
+  /// compiled for another architecture than the current device's
+  /// ("cubin of 'k' was compiled for sm_86, this GPU is sm_90: ...").
+  explicit Kernel(const CompiledKernel& compiled);
+  /// The same from raw cubin bytes and the symbol to launch (`lowered_name`,
+  /// e.g. an extern "C" name); `name` names the kernel in messages
+  /// (defaults to `lowered_name`).
+  static Kernel from_cubin(std::string_view cubin, std::string lowered_name,
+                           std::string name = {});
   ~Kernel();
   Kernel(Kernel&& other) noexcept;
   Kernel& operator=(Kernel&& other) noexcept;
@@ -161,6 +177,10 @@ class Kernel {
   }
 
  private:
+  Kernel() = default;
+  /// Checks the cubin's architecture against the device's, loads it and
+  /// reads the parameter layout of lowered_name_.
+  void load_cubin(std::string_view cubin);
   void release() noexcept;
 
   std::string name_;
