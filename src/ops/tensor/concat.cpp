@@ -2,6 +2,7 @@
 // from 11). All inputs share dtype and every dim except `axis`.
 #include <cstring>
 
+#include "ops/tensor/gpu_index_map.hpp"
 #include "ops/tensor/tensor_common.hpp"
 
 namespace trtutils::ops::tensor {
@@ -101,10 +102,39 @@ std::vector<HostTensor> run_concat(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
+// GPU: one strided copy per input into its window of the output (an alias
+// for a lone input).
+void lower_concat(LoweringContext& ctx) {
+  const GpuTensor out = ctx.output(0);
+  const auto axis = static_cast<std::size_t>(axis_of(
+      LoweringArgs(ctx), concat_axis(ctx.node().attributes(), ctx.opset()),
+      static_cast<std::int64_t>(out.shape.size())));
+  const std::vector<std::int64_t> out_strides = contiguous_strides(out.shape);
+  std::int64_t column = 0;
+  for (std::size_t i = 0; i < ctx.input_count(); ++i) {
+    const GpuTensor in = ctx.input(i);
+    if (in.shape.size() != out.shape.size()) {
+      ctx.fail(detail::concat("input ", i, " has rank ", in.shape.size(), ", output ",
+                              out.shape.size()));
+    }
+    StridedCopy copy;
+    copy.domain = in.shape;
+    copy.src_strides = contiguous_strides(in.shape);
+    copy.dst_strides = out_strides;
+    copy.dst_offset = column * out_strides[axis];
+    column += in.shape[axis];
+    lower_copy(ctx, detail::concat("input", i), copy, i, 0);
+  }
+  if (column != out.shape[axis]) {
+    ctx.fail(detail::concat("inputs add up to ", column, " along axis ", axis, ", output has ",
+                            out.shape[axis]));
+  }
+}
+
 }  // namespace
 
 void register_concat(OpRegistry& registry) {
-  registry.add({"Concat", "", infer_concat, run_concat});
+  registry.add({"Concat", "", infer_concat, run_concat, lower_concat});
 }
 
 }  // namespace trtutils::ops::tensor

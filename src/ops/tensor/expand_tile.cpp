@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ops/tensor/gpu_index_map.hpp"
 #include "ops/tensor/tensor_common.hpp"
 
 namespace trtutils::ops::tensor {
@@ -97,11 +98,52 @@ std::vector<HostTensor> run_tile(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
+// --- GPU: strided copies; broadcast dims read with stride 0 (Expand), tiled
+// dims read modulo the input's extent (Tile). ----------------------------------
+
+void lower_expand(LoweringContext& ctx) {
+  const std::vector<std::int64_t> target = build_time_ints(ctx, 1, "shape");
+  const Shape& in = ctx.input(0).shape;
+  const Shape& out = ctx.output(0).shape;
+  Shape expected;
+  try {
+    expected = broadcast_shapes(in, Shape(target.begin(), target.end()));
+  } catch (const InvalidArgument& e) {
+    ctx.fail(e.what());
+  }
+  if (expected != out) {
+    ctx.fail(detail::concat("expanding gives ", shape_to_string(expected), " but the output is ",
+                            shape_to_string(out)));
+  }
+  StridedCopy copy;
+  copy.domain = out;
+  copy.src_strides = broadcast_strides(in, out);
+  copy.dst_strides = contiguous_strides(out);
+  lower_copy(ctx, "expand", copy, 0, 0);
+}
+
+void lower_tile(LoweringContext& ctx) {
+  const Shape& in = ctx.input(0).shape;
+  const std::vector<std::int64_t> repeats = build_time_ints(ctx, 1, "repeats");
+  check_repeats(LoweringArgs(ctx), repeats, in.size());
+  StridedCopy copy;
+  copy.domain = in;
+  for (std::size_t i = 0; i < in.size(); ++i) copy.domain[i] *= repeats[i];
+  if (copy.domain != ctx.output(0).shape) {
+    ctx.fail(detail::concat("tiling gives ", shape_to_string(copy.domain), " but the output is ",
+                            shape_to_string(ctx.output(0).shape)));
+  }
+  copy.src_strides = contiguous_strides(in);
+  copy.src_wrap = in;
+  copy.dst_strides = contiguous_strides(copy.domain);
+  lower_copy(ctx, "tile", copy, 0, 0);
+}
+
 }  // namespace
 
 void register_expand_tile(OpRegistry& registry) {
-  registry.add({"Expand", "", infer_expand, run_expand});
-  registry.add({"Tile", "", infer_tile, run_tile});
+  registry.add({"Expand", "", infer_expand, run_expand, lower_expand});
+  registry.add({"Tile", "", infer_tile, run_tile, lower_tile});
 }
 
 }  // namespace trtutils::ops::tensor

@@ -2,6 +2,7 @@
 // Reshape-1/5/13/14), Flatten (1/9/11/13), Squeeze and Unsqueeze (1/11/13).
 #include <algorithm>
 
+#include "ops/tensor/gpu_index_map.hpp"
 #include "ops/tensor/tensor_common.hpp"
 
 namespace trtutils::ops::tensor {
@@ -270,13 +271,36 @@ std::vector<HostTensor> run_unsqueeze(const CpuContext& ctx) {
   return {in.reshaped(unsqueeze_dims(ctx, in.shape(), *axes))};
 }
 
+// --- GPU: same bytes, new shape (an alias; a converting copy if the builder
+// stores input and output in different dtypes). The shape-deciding inputs
+// must be known at build time even though the output shape already is: the
+// lowering checks that they agree.
+
+void lower_reshape(LoweringContext& ctx) {
+  if (ctx.opset() >= 5) {
+    const LoweringArgs args(ctx);
+    const Shape out = resolve_reshape(args, ctx.input(0).shape, build_time_ints(ctx, 1, "shape"),
+                                      reshape_allowzero(args.attributes(), ctx.opset()));
+    if (out != ctx.output(0).shape) {
+      ctx.fail(detail::concat("the target shape gives ", shape_to_string(out),
+                              " but the output is ", shape_to_string(ctx.output(0).shape)));
+    }
+  }
+  alias_or_copy(ctx);
+}
+
+void lower_squeeze_unsqueeze(LoweringContext& ctx) {
+  if (ctx.opset() >= 13 && ctx.has_input(1)) build_time_ints(ctx, 1, "axes");
+  alias_or_copy(ctx);
+}
+
 }  // namespace
 
 void register_reshape(OpRegistry& registry) {
-  registry.add({"Reshape", "", infer_reshape, run_reshape});
-  registry.add({"Flatten", "", infer_flatten, run_flatten});
-  registry.add({"Squeeze", "", infer_squeeze, run_squeeze});
-  registry.add({"Unsqueeze", "", infer_unsqueeze, run_unsqueeze});
+  registry.add({"Reshape", "", infer_reshape, run_reshape, lower_reshape});
+  registry.add({"Flatten", "", infer_flatten, run_flatten, alias_or_copy});
+  registry.add({"Squeeze", "", infer_squeeze, run_squeeze, lower_squeeze_unsqueeze});
+  registry.add({"Unsqueeze", "", infer_unsqueeze, run_unsqueeze, lower_squeeze_unsqueeze});
 }
 
 }  // namespace trtutils::ops::tensor

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "ops/tensor/gpu_index_map.hpp"
 #include "ops/tensor/tensor_common.hpp"
 
 namespace trtutils::ops::tensor {
@@ -158,8 +159,45 @@ std::vector<HostTensor> run_slice(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
+// GPU: a strided copy from the window's first element with stepped strides.
+// starts/ends/axes/steps decide the output shape: build-time constants.
+void lower_slice(LoweringContext& ctx) {
+  const Shape& in = ctx.input(0).shape;
+  SliceParams p;
+  if (ctx.opset() < 10) {
+    p.starts = ctx.node().attributes().get_ints("starts");
+    p.ends = ctx.node().attributes().get_ints("ends");
+    p.axes = ctx.node().attributes().get_ints("axes", {});
+  } else {
+    p.starts = build_time_ints(ctx, 1, "starts");
+    p.ends = build_time_ints(ctx, 2, "ends");
+    if (ctx.has_input(3)) p.axes = build_time_ints(ctx, 3, "axes");
+    if (ctx.has_input(4)) p.steps = build_time_ints(ctx, 4, "steps");
+  }
+  check_params(LoweringArgs(ctx), p, static_cast<std::int64_t>(in.size()));
+  const std::vector<std::int64_t> in_strides = contiguous_strides(in);
+  StridedCopy copy;
+  copy.domain = in;
+  copy.src_strides = in_strides;
+  for (std::size_t i = 0; i < p.axes.size(); ++i) {
+    const auto axis = static_cast<std::size_t>(p.axes[i]);
+    const AxisWindow w = window(p.starts[i], p.ends[i], p.steps[i], in[axis]);
+    copy.domain[axis] = w.count;
+    copy.src_offset += w.start * in_strides[axis];
+    copy.src_strides[axis] = w.step * in_strides[axis];
+  }
+  if (copy.domain != ctx.output(0).shape) {
+    ctx.fail(detail::concat("the slice gives ", shape_to_string(copy.domain), " but the output is ",
+                            shape_to_string(ctx.output(0).shape)));
+  }
+  copy.dst_strides = contiguous_strides(copy.domain);
+  lower_copy(ctx, "slice", copy, 0, 0);
+}
+
 }  // namespace
 
-void register_slice(OpRegistry& registry) { registry.add({"Slice", "", infer_slice, run_slice}); }
+void register_slice(OpRegistry& registry) {
+  registry.add({"Slice", "", infer_slice, run_slice, lower_slice});
+}
 
 }  // namespace trtutils::ops::tensor

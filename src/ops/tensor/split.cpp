@@ -5,6 +5,7 @@
 // smaller) or equal parts.
 #include <cstring>
 
+#include "ops/tensor/gpu_index_map.hpp"
 #include "ops/tensor/tensor_common.hpp"
 
 namespace trtutils::ops::tensor {
@@ -118,8 +119,45 @@ std::vector<HostTensor> run_split(const CpuContext& ctx) {
   return outputs;
 }
 
+// GPU: one strided copy per output from its window of the input (an alias
+// for a lone output). Sizes given as an input decide shapes: build-time.
+void lower_split(LoweringContext& ctx) {
+  const LoweringArgs args(ctx);
+  const Shape& in = ctx.input(0).shape;
+  const auto axis = static_cast<std::size_t>(
+      axis_of(args, args.attributes().get_int("axis", 0), static_cast<std::int64_t>(in.size())));
+  std::optional<std::vector<std::int64_t>> given;
+  if (sizes_from_input(ctx.opset()) && ctx.has_input(1)) {
+    given = build_time_ints(ctx, 1, "split");
+  } else if (ctx.opset() < 13) {
+    given = args.attributes().get_ints("split", {});
+  }
+  const std::vector<std::int64_t> sizes = resolve_sizes(args, given ? &*given : nullptr, in[axis]);
+  const std::vector<std::int64_t> in_strides = contiguous_strides(in);
+  std::int64_t column = 0;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    Shape shape = in;
+    shape[axis] = sizes[i];
+    const std::int64_t offset = column * in_strides[axis];
+    column += sizes[i];
+    if (!ctx.output(i).present()) continue;
+    if (shape != ctx.output(i).shape) {
+      ctx.fail(detail::concat("output ", i, " is ", shape_to_string(ctx.output(i).shape),
+                              " but the split gives ", shape_to_string(shape)));
+    }
+    StridedCopy copy;
+    copy.domain = shape;
+    copy.src_strides = in_strides;
+    copy.src_offset = offset;
+    copy.dst_strides = contiguous_strides(shape);
+    lower_copy(ctx, detail::concat("output", i), copy, 0, i);
+  }
+}
+
 }  // namespace
 
-void register_split(OpRegistry& registry) { registry.add({"Split", "", infer_split, run_split}); }
+void register_split(OpRegistry& registry) {
+  registry.add({"Split", "", infer_split, run_split, lower_split});
+}
 
 }  // namespace trtutils::ops::tensor

@@ -2,6 +2,7 @@
 // defaults to reversing the dims.
 #include <algorithm>
 
+#include "ops/tensor/gpu_index_map.hpp"
 #include "ops/tensor/tensor_common.hpp"
 
 namespace trtutils::ops::tensor {
@@ -44,10 +45,24 @@ std::vector<HostTensor> run_transpose(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
+// GPU: a strided copy reading the input through permuted strides.
+void lower_transpose(LoweringContext& ctx) {
+  const Shape& in = ctx.input(0).shape;
+  const std::vector<std::int64_t> perm = permutation(LoweringArgs(ctx), in.size());
+  const std::vector<std::int64_t> in_strides = contiguous_strides(in);
+  StridedCopy copy;
+  for (const std::int64_t p : perm) {
+    copy.domain.push_back(in[static_cast<std::size_t>(p)]);
+    copy.src_strides.push_back(in_strides[static_cast<std::size_t>(p)]);
+  }
+  copy.dst_strides = contiguous_strides(copy.domain);
+  lower_copy(ctx, "transpose", copy, 0, 0);
+}
+
 }  // namespace
 
 void register_transpose(OpRegistry& registry) {
-  registry.add({"Transpose", "", infer_transpose, run_transpose});
+  registry.add({"Transpose", "", infer_transpose, run_transpose, lower_transpose});
 }
 
 }  // namespace trtutils::ops::tensor
