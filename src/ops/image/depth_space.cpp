@@ -9,7 +9,9 @@
 #include <string>
 
 #include "ops/image/image_ops.hpp"
+#include "ops/image/kernel_text.hpp"
 #include "ops/support.hpp"
+#include "trtutils/ops/gpu_lowering.hpp"
 
 namespace trtutils::ops::image {
 namespace {
@@ -108,16 +110,83 @@ std::vector<HostTensor> run_space_to_depth(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
+
+// --- GPU lowering -------------------------------------------------------------
+// One thread per output element, the CPU's index formulas.
+
+void lower_depth_space(LoweringContext& ctx, bool to_space) {
+  const gpu::LoweringAttributeView view{ctx};
+  const std::int64_t b = block_size(view);
+  const bool crd = to_space && is_crd(view);
+  const GpuTensor x = ctx.input(0);
+  const GpuTensor y = ctx.output(0);
+  if (x.shape.size() != 4) ctx.fail("input must be 4-D, got " + shape_to_string(x.shape));
+  const std::int64_t n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+  Shape expected;
+  std::string index;
+  if (to_space) {
+    if (c % (b * b) != 0) ctx.fail(detail::concat("channels ", c, " are not divisible by ", b * b));
+    expected = Shape{n, c / (b * b), h * b, w * b};
+    index = crd ? "const long long ic = (o1 * B + o2 % B) * B + o3 % B;"
+                : "const long long ic = ((o2 % B) * B + o3 % B) * OC + o1;";
+    index += " const long long in = ((o0 * C + ic) * H + o2 / B) * W + o3 / B;";
+  } else {
+    if (h % b != 0 || w % b != 0) {
+      ctx.fail(detail::concat("height ", h, " and width ", w, " must be divisible by ", b));
+    }
+    expected = Shape{n, c * b * b, h / b, w / b};
+    index = "const long long block = o1 / C, ic = o1 % C;"
+            " const long long in = ((o0 * C + ic) * H + o2 * B + block / B) * W + o3 * B + block % B;";
+  }
+  if (expected != y.shape) {
+    ctx.fail(detail::concat("output shape ", shape_to_string(y.shape), " differs from ",
+                            shape_to_string(expected)));
+  }
+  const std::string entry = gpu::entry_name(ctx, to_space ? "depth_to_space" : "space_to_depth");
+  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) {
+  const long long B = $BLOCK, C = $CHANNELS, H = $HEIGHT, W = $WIDTH, OC = $OUT_C;
+  const long long O1 = $O1, O2 = $O2, O3 = $O3;
+  (void)OC; (void)H;
+  for (long long linear = trt_tid(); linear < $TOTAL; linear += trt_stride()) {
+    const long long o3 = linear % O3, o2 = (linear / O3) % O2;
+    const long long o1 = (linear / (O3 * O2)) % O1, o0 = linear / (O3 * O2 * O1);
+    $INDEX
+    y[linear] = x[in];
+  }
+}
+)",
+      {{"ENTRY", entry},
+       {"T", gpu::cuda_type(x.dtype)},
+       {"BLOCK", gpu::int_literal(b)},
+       {"CHANNELS", gpu::int_literal(c)},
+       {"HEIGHT", gpu::int_literal(h)},
+       {"WIDTH", gpu::int_literal(w)},
+       {"OUT_C", gpu::int_literal(expected[1])},
+       {"O1", gpu::int_literal(std::max<std::int64_t>(expected[1], 1))},
+       {"O2", gpu::int_literal(std::max<std::int64_t>(expected[2], 1))},
+       {"O3", gpu::int_literal(std::max<std::int64_t>(expected[3], 1))},
+       {"TOTAL", gpu::int_literal(y.element_count())},
+       {"INDEX", index}});
+  KernelLaunch launch;
+  launch.source = source;
+  launch.entry = entry;
+  gpu::set_linear_launch(launch, y.element_count());
+  launch.arguments = {KernelArgument::pointer_to(x), KernelArgument::pointer_to(y)};
+  ctx.emit_kernel(ctx.node().name() + "." + (to_space ? "depth_to_space" : "space_to_depth"),
+                  std::move(launch));
+}
+
 }  // namespace
 
 OpSchema depth_to_space_schema() {
   return {"DepthToSpace", "", [](InferContext& ctx) { infer_depth_space(ctx, true); },
-          run_depth_to_space};
+          run_depth_to_space, [](LoweringContext& ctx) { lower_depth_space(ctx, true); }};
 }
 
 OpSchema space_to_depth_schema() {
   return {"SpaceToDepth", "", [](InferContext& ctx) { infer_depth_space(ctx, false); },
-          run_space_to_depth};
+          run_space_to_depth, [](LoweringContext& ctx) { lower_depth_space(ctx, false); }};
 }
 
 }  // namespace trtutils::ops::image

@@ -16,7 +16,9 @@
 #include <string>
 
 #include "ops/image/image_ops.hpp"
+#include "ops/image/kernel_text.hpp"
 #include "ops/support.hpp"
+#include "trtutils/ops/gpu_lowering.hpp"
 
 namespace trtutils::ops::image {
 namespace {
@@ -185,8 +187,146 @@ std::vector<HostTensor> run_grid_sample(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
+
+// --- GPU lowering -------------------------------------------------------------
+// One thread per output element. Coordinates (unnormalise, padding_mode,
+// floor / nearbyint) are computed in double exactly as above so every tap is
+// the CPU's; weights and the sum are in W (float for f32/f16/bf16, double for
+// f64).
+
+std::string padding_code(const GridSampleAttributes& g) {
+  switch (g.padding) {
+    case Padding::kZeros: return "return x;";
+    case Padding::kBorder: return "return fmin(fmax(x, 0.0), high);";
+    case Padding::kReflection:
+      return g.align_corners ? "return fmin(fmax(reflect(x, 0.0, high), 0.0), high);"
+                             : "return fmin(fmax(reflect(x, -0.5, (double)size - 0.5), 0.0), high);";
+  }
+  return "return x;";
+}
+
+void lower_grid_sample(LoweringContext& ctx) {
+  const GridSampleAttributes g = parse_attributes(gpu::LoweringAttributeView{ctx});
+  const GpuTensor x = ctx.input(0);
+  const GpuTensor grid = ctx.input(1);
+  const GpuTensor y = ctx.output(0);
+  if (x.shape.size() != 4) ctx.unsupported("only 4-D input is supported");
+  if (grid.shape.size() != 4 || grid.shape[3] != 2 || grid.shape[0] != x.shape[0]) {
+    ctx.fail("grid must be [N, H_out, W_out, 2] with the input's N, got " +
+             shape_to_string(grid.shape));
+  }
+  const std::int64_t n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+  const std::int64_t ho = grid.shape[1], wo = grid.shape[2];
+  if (y.shape != Shape{n, c, ho, wo}) ctx.fail("output shape differs from [N, C, H_out, W_out]");
+  const char* sample = nullptr;
+  switch (g.mode) {
+    case Mode::kBicubic:
+      sample = R"(
+      const double x0 = floor(fx), y0 = floor(fy);
+      const W tx = (W)(fx - x0), ty = (W)(fy - y0);
+      for (int j = -1; j <= 2; ++j) {
+        W row = (W)0;
+        const long long py = (long long)pad(y0 + j, H);
+        for (int i = -1; i <= 2; ++i) {
+          const long long px = (long long)pad(x0 + i, WIDTH);
+          row += cubic(tx - (W)i) * at(plane, py, px);
+        }
+        value += cubic(ty - (W)j) * row;
+      })";
+      break;
+    case Mode::kNearest:
+      sample = R"(
+      fx = pad(fx, WIDTH); fy = pad(fy, H);
+      value = at(plane, (long long)nearbyint(fy), (long long)nearbyint(fx));)";
+      break;
+    case Mode::kBilinear:
+      sample = R"(
+      fx = pad(fx, WIDTH); fy = pad(fy, H);
+      const double x0 = floor(fx), y0 = floor(fy);
+      const W tx = (W)(fx - x0), ty = (W)(fy - y0);
+      const long long xi = (long long)x0, yi = (long long)y0;
+      value = ((W)1 - ty) * (((W)1 - tx) * at(plane, yi, xi) + tx * at(plane, yi, xi + 1)) +
+              ty * (((W)1 - tx) * at(plane, yi + 1, xi) + tx * at(plane, yi + 1, xi + 1));)";
+      break;
+  }
+  const std::string entry = gpu::entry_name(ctx, "grid_sample");
+  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+typedef $WTYPE W;
+#define H $HEIGHT
+#define WIDTH $WIDTH_VALUE
+__device__ __forceinline__ double reflect(double x, double low, double high) {
+  if (low == high) return 0.0;
+  const double span = high - low;
+  x = fabs(x - low);
+  const double extra = fmod(x, span);
+  const long long flips = (long long)floor(x / span);
+  return flips % 2 == 0 ? low + extra : high - extra;
+}
+__device__ __forceinline__ double pad(double x, long long size) {
+  const double high = (double)(size - 1);
+  (void)high;
+  $PADDING
+}
+__device__ __forceinline__ W cubic(W d) {
+  const W a = (W)-0.75;
+  d = d < (W)0 ? -d : d;
+  if (d <= (W)1) return ((a + (W)2) * d - (a + (W)3)) * d * d + (W)1;
+  if (d < (W)2) return ((a * d - (W)5 * a) * d + (W)8 * a) * d - (W)4 * a;
+  return (W)0;
+}
+__device__ __forceinline__ W at(const $T* plane, long long yi, long long xi) {
+  if (yi < 0 || yi >= H || xi < 0 || xi >= WIDTH) return (W)0;
+  return (W)($LOAD);
+}
+extern "C" __global__ void $ENTRY(const $T* __restrict__ x, const $G* __restrict__ grid,
+                                  $T* __restrict__ y) {
+  const long long C = $CHANNELS, HO = $HO, WO = $WO;
+  for (long long linear = trt_tid(); linear < $TOTAL; linear += trt_stride()) {
+    const long long ox = linear % WO, oy = (linear / WO) % HO;
+    const long long ch = (linear / (WO * HO)) % C, b = linear / (WO * HO * C);
+    const $T* plane = x + (b * C + ch) * H * WIDTH;
+    const long long gi = ((b * HO + oy) * WO + ox) * 2;
+    const double gx = (double)($GX), gy = (double)($GY);
+    double fx = $UNNORM_X;
+    double fy = $UNNORM_Y;
+    W value = (W)0;$SAMPLE
+    y[linear] = $STORE;
+  }
+}
+)",
+      {{"WTYPE", x.dtype == DType::kFloat64 ? "double" : "float"},
+       {"HEIGHT", gpu::int_literal(h)},
+       {"WIDTH_VALUE", gpu::int_literal(w)},
+       {"PADDING", padding_code(g)},
+       {"LOAD", gpu::load_expr(x.dtype, "plane[yi * WIDTH + xi]")},
+       {"ENTRY", entry},
+       {"T", gpu::cuda_type(x.dtype)},
+       {"G", gpu::cuda_type(grid.dtype)},
+       {"CHANNELS", gpu::int_literal(std::max<std::int64_t>(c, 1))},
+       {"HO", gpu::int_literal(std::max<std::int64_t>(ho, 1))},
+       {"WO", gpu::int_literal(std::max<std::int64_t>(wo, 1))},
+       {"TOTAL", gpu::int_literal(y.element_count())},
+       {"GX", gpu::load_expr(grid.dtype, "grid[gi]")},
+       {"GY", gpu::load_expr(grid.dtype, "grid[gi + 1]")},
+       {"UNNORM_X", g.align_corners ? "(gx + 1.0) / 2.0 * ((double)WIDTH - 1.0)"
+                                    : "((gx + 1.0) * (double)WIDTH - 1.0) / 2.0"},
+       {"UNNORM_Y", g.align_corners ? "(gy + 1.0) / 2.0 * ((double)H - 1.0)"
+                                    : "((gy + 1.0) * (double)H - 1.0) / 2.0"},
+       {"SAMPLE", sample},
+       {"STORE", gpu::store_expr(x.dtype, "value")}});
+  KernelLaunch launch;
+  launch.source = source;
+  launch.entry = entry;
+  gpu::set_linear_launch(launch, y.element_count());
+  launch.arguments = {KernelArgument::pointer_to(x), KernelArgument::pointer_to(grid),
+                      KernelArgument::pointer_to(y)};
+  ctx.emit_kernel(ctx.node().name() + ".grid_sample", std::move(launch));
+}
+
 }  // namespace
 
-OpSchema grid_sample_schema() { return {"GridSample", "", infer_grid_sample, run_grid_sample}; }
+OpSchema grid_sample_schema() {
+  return {"GridSample", "", infer_grid_sample, run_grid_sample, lower_grid_sample};
+}
 
 }  // namespace trtutils::ops::image

@@ -9,7 +9,9 @@
 #include <string>
 
 #include "ops/image/image_ops.hpp"
+#include "ops/image/kernel_text.hpp"
 #include "ops/support.hpp"
+#include "trtutils/ops/gpu_lowering.hpp"
 
 namespace trtutils::ops::image {
 namespace {
@@ -170,8 +172,128 @@ std::vector<HostTensor> run_pad(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
+
+// --- GPU lowering -------------------------------------------------------------
+// One thread per output element, the same source_index rule per axis. pads
+// and axes decide the output shape and must be known at build time; the fill
+// value is baked when constant and read from the device otherwise.
+
+/// Device code moving `i` into [0, n) by the mode; sets `outside` for constant.
+std::string source_index_code(PadMode mode) {
+  switch (mode) {
+    case PadMode::kConstant: return "outside = true;";
+    case PadMode::kEdge: return "i = i < 0 ? 0 : n - 1;";
+    case PadMode::kWrap: return "i = ((i % n) + n) % n;";
+    case PadMode::kReflect:
+      return "if (n == 1) { i = 0; } else { const long long period = 2 * (n - 1); "
+             "long long r = ((i % period) + period) % period; i = r < n ? r : period - r; }";
+  }
+  return "";
+}
+
+/// A literal of `dtype` holding element 0 of `value` (already of that dtype).
+std::string element_literal(const HostTensor& value) {
+  const DType dtype = value.dtype();
+  if (dtype == DType::kBool) return element_as_double(value.view(), 0) != 0.0 ? "true" : "false";
+  if (is_integer(dtype)) {
+    return "(" + gpu::cuda_type(dtype) + ")" + gpu::int_literal(read_ints(value)[0]);
+  }
+  return gpu::store_expr(dtype, gpu::double_literal(element_as_double(value.view(), 0)));
+}
+
+void lower_pad(LoweringContext& ctx) {
+  const PadMode mode = parse_mode(gpu::LoweringAttributeView{ctx});
+  const GpuTensor x = ctx.input(0);
+  const GpuTensor y = ctx.output(0);
+  const auto rank = static_cast<std::int64_t>(x.shape.size());
+  std::vector<std::int64_t> pads;
+  std::optional<std::vector<std::int64_t>> axes;
+  std::string fill = gpu::store_expr(x.dtype, "0");
+  std::vector<KernelArgument> extra;
+  std::string extra_parameter;
+  const ir::Attributes& attributes = ctx.node().attributes();
+  if (ctx.opset() < 11) {
+    pads = attributes.get_ints(attributes.has("pads") ? "pads" : "paddings");
+    HostTensor value(Shape{}, x.dtype);
+    set_element_from_double(value.view(), 0, attributes.get_float("value", 0.0F));
+    fill = element_literal(value);
+  } else {
+    const HostTensor* p = gpu::build_time_input(ctx, 1, "pads");
+    if (!p) ctx.fail("input 'pads' is required");
+    pads = read_ints(*p);
+    if (const HostTensor* a = gpu::build_time_input(ctx, 3, "axes")) axes = read_ints(*a);
+    if (ctx.has_input(2) && ctx.input(2).element_count() > 0) {
+      if (const HostTensor* v = ctx.input_constant(2)) {
+        fill = element_literal(v->dtype() == x.dtype ? *v : v->cast(x.dtype));
+      } else {
+        const GpuTensor v_tensor = ctx.input(2);
+        extra.push_back(KernelArgument::pointer_to(v_tensor));
+        extra_parameter = ", const " + gpu::cuda_type(v_tensor.dtype) + "* __restrict__ fill_value";
+        fill = gpu::convert_expr(v_tensor.dtype, x.dtype, "fill_value[0]");
+      }
+    }
+  }
+  const std::vector<std::int64_t> all =
+      expand_pads(gpu::LoweringAttributeView{ctx}, pads, axes, rank);
+  Shape out_shape(x.shape.size());
+  std::vector<std::int64_t> begins(x.shape.size());
+  for (std::int64_t d = 0; d < rank; ++d) {
+    const auto i = static_cast<std::size_t>(d);
+    out_shape[i] = x.shape[i] + all[i] + all[static_cast<std::size_t>(rank + d)];
+    begins[i] = all[i];
+    if (out_shape[i] < 0) ctx.fail(detail::concat("pads make axis ", d, " negative"));
+    if (x.shape[i] == 0 && out_shape[i] > 0 && mode != PadMode::kConstant) {
+      ctx.fail(detail::concat("cannot pad the empty axis ", d, " in this mode"));
+    }
+  }
+  if (out_shape != y.shape) {
+    ctx.fail(detail::concat("output shape ", shape_to_string(y.shape), " differs from ",
+                            shape_to_string(out_shape), " computed from pads"));
+  }
+  const std::string entry = gpu::entry_name(ctx, "pad");
+  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y$EXTRA) {
+  const long long out_dims[] = $OUT_DIMS;
+  const long long in_dims[] = $IN_DIMS;
+  const long long in_strides[] = $IN_STRIDES;
+  const long long begins[] = $BEGINS;
+  (void)in_dims; (void)in_strides; (void)begins; (void)out_dims;
+  for (long long linear = trt_tid(); linear < $TOTAL; linear += trt_stride()) {
+    long long rem = linear, offset = 0;
+    bool outside = false;
+    for (int d = $RANK - 1; d >= 0; --d) {
+      long long i = rem % out_dims[d] - begins[d];
+      rem /= out_dims[d];
+      const long long n = in_dims[d];
+      if (i < 0 || i >= n) { $MOVE }
+      offset += i * in_strides[d];
+    }
+    y[linear] = outside ? ($T)($FILL) : x[offset];
+  }
+}
+)",
+      {{"ENTRY", entry},
+       {"T", gpu::cuda_type(x.dtype)},
+       {"EXTRA", extra_parameter},
+       {"OUT_DIMS", gpu::int_array(out_shape)},
+       {"IN_DIMS", gpu::int_array(x.shape)},
+       {"IN_STRIDES", gpu::int_array(contiguous_strides(x.shape))},
+       {"BEGINS", gpu::int_array(begins)},
+       {"TOTAL", gpu::int_literal(y.element_count())},
+       {"RANK", std::to_string(rank)},
+       {"MOVE", source_index_code(mode)},
+       {"FILL", fill}});
+  KernelLaunch launch;
+  launch.source = source;
+  launch.entry = entry;
+  gpu::set_linear_launch(launch, y.element_count());
+  launch.arguments = {KernelArgument::pointer_to(x), KernelArgument::pointer_to(y)};
+  for (KernelArgument& a : extra) launch.arguments.push_back(std::move(a));
+  ctx.emit_kernel(ctx.node().name() + ".pad", std::move(launch));
+}
+
 }  // namespace
 
-OpSchema pad_schema() { return {"Pad", "", infer_pad, run_pad}; }
+OpSchema pad_schema() { return {"Pad", "", infer_pad, run_pad, lower_pad}; }
 
 }  // namespace trtutils::ops::image

@@ -22,7 +22,9 @@
 #include <string>
 
 #include "ops/image/image_ops.hpp"
+#include "ops/image/kernel_text.hpp"
 #include "ops/support.hpp"
+#include "trtutils/ops/gpu_lowering.hpp"
 
 namespace trtutils::ops::image {
 namespace {
@@ -489,9 +491,235 @@ void infer_resize(InferContext& ctx) {
   ctx.set_output(0, dtype, out);
 }
 
+
+// --- GPU lowering -------------------------------------------------------------
+// One thread per output element. Each resized axis maps its output coordinate
+// exactly as original_coordinate / axis_taps do, in double (so nearest picks
+// the CPU's element and tap counts agree), then turns the taps into weights in
+// W: float for f32/f16/bf16, double for f64 and integer tensors (integers are
+// rounded with nearbyint like the CPU). Axes the mapping leaves unchanged
+// index directly.
+
+bool is_identity_axis(const ResizeAttributes& attrs, const AxisPlan& p) {
+  if (p.in_size != p.out_size || p.length_resized != static_cast<double>(p.in_size)) return false;
+  if (p.scale != 1.0) return false;
+  return attrs.coordinates == CoordinateMode::kHalfPixel ||
+         attrs.coordinates == CoordinateMode::kPytorchHalfPixel ||
+         attrs.coordinates == CoordinateMode::kAlignCorners ||
+         attrs.coordinates == CoordinateMode::kAsymmetric;
+}
+
+/// Device code: x (double) for output coordinate `o` of one axis.
+std::string coordinate_code(const ResizeAttributes& attrs, const AxisPlan& p) {
+  using gpu::double_literal;
+  const std::string in = double_literal(static_cast<double>(p.in_size));
+  const std::string scale = double_literal(p.scale);
+  const std::string length = double_literal(p.length_resized);
+  switch (attrs.coordinates) {
+    case CoordinateMode::kHalfPixel:
+      return "(o + 0.5) / " + scale + " - 0.5";
+    case CoordinateMode::kPytorchHalfPixel:
+      return p.length_resized > 1.0 ? "(o + 0.5) / " + scale + " - 0.5" : "0.0";
+    case CoordinateMode::kAlignCorners:
+      return p.length_resized == 1.0
+                 ? "0.0"
+                 : "o * (" + in + " - 1.0) / (" + length + " - 1.0)";
+    case CoordinateMode::kAsymmetric:
+      return "o / " + scale;
+    case CoordinateMode::kTfHalfPixelForNn:
+      return "(o + 0.5) / " + scale;
+    case CoordinateMode::kTfCropAndResize: {
+      const std::string start = double_literal(p.roi_start);
+      const std::string span = double_literal(p.roi_end - p.roi_start);
+      if (p.length_resized > 1.0) {
+        return start + " * (" + in + " - 1.0) + o * " + span + " * (" + in + " - 1.0) / (" +
+               length + " - 1.0)";
+      }
+      return "0.5 * (" + start + " + " + double_literal(p.roi_end) + ") * (" + in + " - 1.0)";
+    }
+  }
+  return "o";
+}
+
+/// Device code: whether nearest rounds up, given `ratio` (non-zero).
+std::string nearest_up_code(NearestMode mode, bool downsampling) {
+  switch (mode) {
+    case NearestMode::kRoundPreferFloor: return "ratio > 0.5";
+    case NearestMode::kRoundPreferCeil: return "ratio >= 0.5";
+    case NearestMode::kFloor: return "false";
+    case NearestMode::kCeil: return "true";
+    case NearestMode::kLegacy: return downsampling ? "true" : "false";
+  }
+  return "false";
+}
+
+/// Device code filling idx<a>[], wt<a>[], n<a> for resized axis a.
+std::string axis_code(const ResizeAttributes& attrs, const AxisPlan& p, std::size_t a) {
+  const std::string last = gpu::int_literal(p.in_size - 1);
+  std::string code = gpu::substitute(R"(
+    long long idx$A[4]; W wt$A[4]; int n$A = 0;
+    {
+      const double o = (double)c$A;
+      const double xo = $COORD;
+)", {{"A", std::to_string(a)}, {"COORD", coordinate_code(attrs, p)}});
+  if (attrs.coordinates == CoordinateMode::kTfCropAndResize) {
+    code += "      if (xo < 0.0 || xo > (double)" + last + ") { y[i] = EXTRAPOLATED; continue; }\n";
+  }
+  code += R"(      const double fl = floor(xo);
+      const long long base = (long long)fl;
+      const double ratio = xo - fl;
+)";
+  switch (attrs.mode) {
+    case Mode::kNearest:
+      code += "      long long pick = base;\n";
+      code += "      if (fl != xo && (" + nearest_up_code(attrs.nearest, p.scale < 1.0) +
+              ")) pick += 1;\n";
+      code += "      idx$A[0] = clampi(pick, $LAST); wt$A[0] = (W)1; n$A = 1;\n";
+      break;
+    case Mode::kLinear:
+      code += "      idx$A[0] = clampi(base, $LAST); wt$A[0] = (W)(1.0 - ratio); n$A = 1;\n";
+      code += "      if (ratio != 0.0) { idx$A[1] = clampi(base + 1, $LAST); wt$A[1] = (W)ratio; "
+              "n$A = 2; }\n";
+      break;
+    case Mode::kCubic:
+      code += "      W total = (W)0;\n";
+      code += "      for (int k = -1; k <= 2; ++k) {\n";
+      code += "        const long long t = base + k;\n";
+      code += "        W w = cubic((W)fabs(xo - (double)t));\n";
+      if (attrs.exclude_outside) code += "        if (t < 0 || t > $LAST) w = (W)0;\n";
+      code += "        total += w;\n";
+      code += "        if (w != (W)0) { idx$A[n$A] = clampi(t, $LAST); wt$A[n$A] = w; ++n$A; }\n";
+      code += "      }\n";
+      if (attrs.exclude_outside) code += "      for (int k = 0; k < n$A; ++k) wt$A[k] /= total;\n";
+      else code += "      (void)total;\n";
+      break;
+  }
+  code += "    }\n";
+  return gpu::substitute(code, {{"A", std::to_string(a)}, {"LAST", last}});
+}
+
+void lower_resize(LoweringContext& ctx) {
+  const gpu::LoweringAttributeView view{ctx};
+  const ResizeAttributes attrs = parse_attributes(view);
+  const GpuTensor x = ctx.input(0);
+  const GpuTensor y = ctx.output(0);
+  const auto rank = static_cast<std::int64_t>(x.shape.size());
+  const std::vector<std::int64_t> axes = resized_axes(view, attrs, rank);
+  const InputSlots slots = input_slots(ctx.node(), ctx.opset());
+
+  std::optional<std::vector<double>> scales, roi;
+  std::optional<std::vector<std::int64_t>> sizes;
+  if (ctx.node().op_type() == "Upsample" && ctx.opset() < 9) {
+    const std::vector<float> s = ctx.node().attributes().get_floats("scales");
+    scales.emplace(s.begin(), s.end());
+  } else if (slots.scales) {
+    if (const HostTensor* s = gpu::build_time_input(ctx, *slots.scales, "scales"))
+      scales = read_doubles(*s);
+  }
+  if (slots.sizes) {
+    if (const HostTensor* s = gpu::build_time_input(ctx, *slots.sizes, "sizes"))
+      sizes = read_ints(*s);
+  }
+  if (slots.roi && attrs.coordinates == CoordinateMode::kTfCropAndResize) {
+    if (const HostTensor* r = gpu::build_time_input(ctx, *slots.roi, "roi")) roi = read_doubles(*r);
+  }
+  const std::vector<AxisPlan> plan =
+      plan_axes(view, attrs, x.shape, axes, scales ? &*scales : nullptr,
+                sizes ? &*sizes : nullptr, roi ? &*roi : nullptr);
+  Shape out_shape(plan.size());
+  for (std::size_t d = 0; d < plan.size(); ++d) out_shape[d] = plan[d].out_size;
+  if (out_shape != y.shape) {
+    ctx.fail(detail::concat("output shape ", shape_to_string(y.shape), " differs from ",
+                            shape_to_string(out_shape), " computed from scales/sizes"));
+  }
+  const bool empty = y.element_count() == 0;
+  for (const AxisPlan& p : plan) {
+    if (!empty && p.in_size == 0) ctx.fail("cannot resize an axis of size 0 to a non-empty one");
+  }
+
+  const bool wide = x.dtype == DType::kFloat64 || !is_floating_point(x.dtype);
+  const std::vector<std::int64_t> in_strides = contiguous_strides(x.shape);
+  std::string coords, taps, loops_open, loops_close;
+  std::string offset = "0LL";
+  std::string weight = "(W)1";
+  for (std::size_t d = plan.size(); d-- > 0;) {
+    const std::string a = std::to_string(d);
+    coords += gpu::substitute(
+        "    const long long c$A = rem % $OUT; rem /= $OUT;\n",
+        {{"A", a}, {"OUT", gpu::int_literal(plan[d].out_size)}});
+  }
+  for (std::size_t d = 0; d < plan.size(); ++d) {
+    const std::string a = std::to_string(d);
+    const std::string stride = gpu::int_literal(in_strides[d]);
+    if (is_identity_axis(attrs, plan[d])) {
+      offset += " + c" + a + " * " + stride;
+      continue;
+    }
+    taps += axis_code(attrs, plan[d], d);
+    loops_open += gpu::substitute(
+        "    for (int t$A = 0; t$A < n$A; ++t$A) {\n"
+        "    const long long off$A = $PREV + idx$A[t$A] * $STRIDE;\n"
+        "    const W w$A = $PW * wt$A[t$A];\n",
+        {{"A", a}, {"PREV", offset}, {"STRIDE", stride}, {"PW", weight}});
+    loops_close += "    }\n";
+    offset = "off" + a;
+    weight = "w" + a;
+  }
+  std::string store;
+  if (x.dtype == DType::kBool) {
+    store = "(nearbyint(sum) != 0.0)";
+  } else if (is_floating_point(x.dtype)) {
+    store = gpu::store_expr(x.dtype, "sum");
+  } else {
+    store = "(" + gpu::cuda_type(x.dtype) + ")nearbyint(sum)";
+  }
+  const std::string value = gpu::load_expr(x.dtype, "x[" + offset + "]");
+  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+typedef $WTYPE W;
+__device__ __forceinline__ long long clampi(long long i, long long last) {
+  return i < 0 ? 0 : (i > last ? last : i);
+}
+__device__ __forceinline__ W cubic(W d) {
+  const W a = (W)$CUBIC_A;
+  if (d <= (W)1) return ((a + (W)2) * d - (a + (W)3)) * d * d + (W)1;
+  if (d < (W)2) return ((a * d - (W)5 * a) * d + (W)8 * a) * d - (W)4 * a;
+  return (W)0;
+}
+extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) {
+  const $T EXTRAPOLATED = $EXTRAPOLATED;
+  (void)EXTRAPOLATED;
+  for (long long i = trt_tid(); i < $TOTAL; i += trt_stride()) {
+    long long rem = i;
+$COORDS$TAPS    W sum = (W)0;
+$OPEN    sum += $WEIGHT * (W)($VALUE);
+$CLOSE    y[i] = $STORE;
+  }
+}
+)",
+      {{"WTYPE", wide ? "double" : "float"},
+       {"CUBIC_A", gpu::double_literal(attrs.cubic_a)},
+       {"ENTRY", gpu::entry_name(ctx, "resize")},
+       {"EXTRAPOLATED", gpu::store_expr(x.dtype, gpu::double_literal(attrs.extrapolation_value))},
+       {"TOTAL", gpu::int_literal(y.element_count())},
+       {"COORDS", coords},
+       {"TAPS", taps},
+       {"OPEN", loops_open},
+       {"WEIGHT", weight},
+       {"VALUE", value},
+       {"CLOSE", loops_close},
+       {"STORE", store},
+       {"T", gpu::cuda_type(x.dtype)}});
+  KernelLaunch launch;
+  launch.source = source;
+  launch.entry = gpu::entry_name(ctx, "resize");
+  gpu::set_linear_launch(launch, y.element_count());
+  launch.arguments = {KernelArgument::pointer_to(x), KernelArgument::pointer_to(y)};
+  ctx.emit_kernel(ctx.node().name() + ".resize", std::move(launch));
+}
+
 }  // namespace
 
-OpSchema resize_schema() { return {"Resize", "", infer_resize, run_resize}; }
-OpSchema upsample_schema() { return {"Upsample", "", infer_resize, run_resize}; }
+OpSchema resize_schema() { return {"Resize", "", infer_resize, run_resize, lower_resize}; }
+OpSchema upsample_schema() { return {"Upsample", "", infer_resize, run_resize, lower_resize}; }
 
 }  // namespace trtutils::ops::image
