@@ -2,7 +2,9 @@
 // element along `axis` (default 0); keepdims (default 1) keeps that axis as 1.
 // select_last_index=1 (opset 12) picks the last of equal extremes instead of
 // the first.
+#include "ops/reduction/gpu_reduce.hpp"
 #include "ops/reduction/reduction_common.hpp"
+#include "ops/tensor/gpu_index_map.hpp"
 
 namespace trtutils::ops::reduction {
 namespace {
@@ -59,11 +61,29 @@ std::vector<HostTensor> run_arg(const CpuContext& ctx, bool is_max) {
   return {std::move(out)};
 }
 
+// GPU: the shared reduction generator, which reproduces the sequential scan's
+// index exactly (gpu_reduce.hpp).
+void lower_arg(LoweringContext& ctx, bool is_max) {
+  const tensor::LoweringArgs args(ctx);
+  const Shape& shape = ctx.input(0).shape;
+  if (shape.empty()) ctx.fail("input must have rank >= 1");
+  const std::size_t axis = arg_axis(args, shape.size());
+  if (shape[axis] == 0) ctx.fail("cannot take the arg-extreme of an empty axis");
+  std::vector<bool> reduced(shape.size(), false);
+  reduced[axis] = true;
+  GpuReduction op;
+  op.kind = is_max ? GpuReduceKind::kArgMax : GpuReduceKind::kArgMin;
+  op.select_last_index = args.attributes().get_int("select_last_index", 0) != 0;
+  emit_reduction(ctx, op, reduced);
+}
+
 }  // namespace
 
 void register_arg_min_max(OpRegistry& registry) {
-  registry.add({"ArgMax", "", infer_arg, [](const CpuContext& ctx) { return run_arg(ctx, true); }});
-  registry.add({"ArgMin", "", infer_arg, [](const CpuContext& ctx) { return run_arg(ctx, false); }});
+  registry.add({"ArgMax", "", infer_arg, [](const CpuContext& ctx) { return run_arg(ctx, true); },
+                [](LoweringContext& ctx) { lower_arg(ctx, true); }});
+  registry.add({"ArgMin", "", infer_arg, [](const CpuContext& ctx) { return run_arg(ctx, false); },
+                [](LoweringContext& ctx) { lower_arg(ctx, false); }});
 }
 
 }  // namespace trtutils::ops::reduction

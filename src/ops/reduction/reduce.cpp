@@ -13,7 +13,9 @@
 #include <limits>
 #include <string>
 
+#include "ops/reduction/gpu_reduce.hpp"
 #include "ops/reduction/reduction_common.hpp"
+#include "ops/tensor/gpu_index_map.hpp"
 
 namespace trtutils::ops::reduction {
 namespace {
@@ -222,13 +224,50 @@ std::vector<HostTensor> run_reduce(const CpuContext& ctx, Kind kind) {
   return {std::move(out)};
 }
 
+// --- GPU: one generated kernel (gpu_reduce.hpp); axes given as an input decide
+// the output shape and must be known at build time. ---------------------------
+
+GpuReduceKind gpu_kind(Kind kind) {
+  switch (kind) {
+    case Kind::kSum: return GpuReduceKind::kSum;
+    case Kind::kMean: return GpuReduceKind::kMean;
+    case Kind::kMax: return GpuReduceKind::kMax;
+    case Kind::kMin: return GpuReduceKind::kMin;
+    case Kind::kProd: return GpuReduceKind::kProd;
+    case Kind::kL1: return GpuReduceKind::kL1;
+    case Kind::kL2: return GpuReduceKind::kL2;
+    case Kind::kSumSquare: return GpuReduceKind::kSumSquare;
+    case Kind::kLogSum: return GpuReduceKind::kLogSum;
+    case Kind::kLogSumExp: return GpuReduceKind::kLogSumExp;
+  }
+  return GpuReduceKind::kSum;
+}
+
+void lower_reduce(LoweringContext& ctx, Kind kind) {
+  const tensor::LoweringArgs args(ctx);
+  ReduceArgs reduce_args = common_args(args);
+  if (axes_from_input(ctx.node(), ctx.opset(), kind)) {
+    reduce_args.axes = ctx.has_input(1) ? tensor::build_time_ints(ctx, 1, "axes")
+                                        : std::vector<std::int64_t>{};
+  } else {
+    reduce_args.axes = args.attributes().get_ints("axes", {});
+  }
+  const std::optional<std::vector<bool>> mask =
+      reduced_mask(args, reduce_args, ctx.input(0).shape.size());
+  if (!mask) return tensor::alias_or_copy(ctx);  // noop_with_empty_axes
+  GpuReduction op;
+  op.kind = gpu_kind(kind);
+  emit_reduction(ctx, op, *mask);
+}
+
 }  // namespace
 
 void register_reduce(OpRegistry& registry) {
   for (const ReduceOp& op : kReduceOps) {
     const Kind kind = op.kind;
     registry.add({op.name, "", [kind](InferContext& ctx) { infer_reduce(ctx, kind); },
-                  [kind](const CpuContext& ctx) { return run_reduce(ctx, kind); }});
+                  [kind](const CpuContext& ctx) { return run_reduce(ctx, kind); },
+                  [kind](LoweringContext& ctx) { lower_reduce(ctx, kind); }});
   }
 }
 
