@@ -1,0 +1,28 @@
+#pragma once
+// Checks of the host tensors a caller hands an engine, against the engine's
+// input specs, with messages that name the input and say what to do. Pure.
+#include <cstddef>
+#include <span>
+#include <string>
+
+#include "trtutils/plan/plan.hpp"
+#include "trtutils/tensor/dtype.hpp"
+#include "trtutils/tensor/shape.hpp"
+
+namespace trtutils::runtime {
+
+/// InvalidArgument unless `count` == inputs.size():
+/// "the engine takes 2 inputs (images, scale), got 1".
+void check_input_count(std::span<const plan::TensorSpec> inputs, std::size_t count);
+
+/// InvalidArgument when `shape` or `dtype` differ from the spec:
+/// "input 'images': expected shape [1, 3, 640, 640], got [1, 3, 320, 320]" /
+/// "input 'images': expected dtype f32, got f64; cast it first, e.g.
+/// tensor.cast(DType::kFloat32)". A kDynamicDim in the spec accepts any
+/// extent within its profile.
+void check_input(const plan::TensorSpec& spec, const Shape& shape, DType dtype);
+
+/// "DType::kFloat32" for f32, ... (for messages that suggest code).
+std::string dtype_enumerator(DType dtype);
+
+}  // namespace trtutils::runtime

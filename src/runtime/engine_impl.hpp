@@ -1,0 +1,52 @@
+#pragma once
+// What an Engine holds; shared by engine.cpp and execution_context.cpp.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/layer.hpp"
+#include "trtutils/core/memory.hpp"
+#include "trtutils/runtime/engine.hpp"
+
+namespace trtutils::runtime {
+
+namespace detail {
+
+/// An engine output whose true extent a layer writes at run time.
+struct DynamicExtentSource {
+  std::size_t layer = 0;        ///< the layer after which the count is valid
+  plan::TensorId count = 0;     ///< i64 scalar tensor holding the extent
+  std::size_t output = 0;       ///< index into Engine::outputs()
+  std::size_t axis = 0;         ///< the axis the extent applies to
+};
+
+/// Finds the "dynamic_extent_of_output_<i>" parameters (i indexes the
+/// layer's outputs) that concern engine outputs, in layer order; the axis is
+/// "dynamic_extent_axis_of_output_<i>" (default 0). ModelError for a count
+/// tensor that is not a one-element i64 tensor. Pure.
+std::vector<DynamicExtentSource> find_dynamic_extents(const plan::Plan& plan);
+
+/// The CUDA-free part of check_plan_runnable (everything but compatibility).
+void check_plan_structure(const plan::Plan& plan);
+
+}  // namespace detail
+
+struct Engine::Impl {
+  plan::Plan plan;
+  std::vector<plan::TensorSpec> inputs;
+  std::vector<plan::TensorSpec> outputs;
+  /// Tensor ids of inputs() then outputs(): the order enqueue takes pointers in.
+  std::vector<plan::TensorId> io_tensors;
+  core::DeviceBuffer weights;
+  std::vector<std::unique_ptr<detail::Layer>> layers;
+  std::vector<detail::DynamicExtentSource> dynamic_extents;
+  std::size_t workspace_bytes = 0;
+  bool needs_cudnn = false;
+  bool needs_cublaslt = false;
+  int device = 0;
+  std::string arch;
+  std::shared_ptr<Logger> logger;
+};
+
+}  // namespace trtutils::runtime
