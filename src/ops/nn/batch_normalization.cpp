@@ -123,7 +123,8 @@ std::vector<HostTensor> run_batch_normalization(const CpuContext& ctx) {
 }  // namespace
 
 OpSchema batch_normalization_schema() {
-  return {"BatchNormalization", "", infer_batch_normalization, run_batch_normalization};
+  return {"BatchNormalization", "", infer_batch_normalization, run_batch_normalization,
+          batch_normalization_gpu_lowering()};
 }
 
 }  // namespace trtutils::ops::nn

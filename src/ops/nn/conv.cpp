@@ -115,6 +115,6 @@ std::vector<HostTensor> run_conv(const CpuContext& ctx) {
 
 }  // namespace
 
-OpSchema conv_schema() { return {"Conv", "", infer_conv, run_conv}; }
+OpSchema conv_schema() { return {"Conv", "", infer_conv, run_conv, conv_gpu_lowering()}; }
 
 }  // namespace trtutils::ops::nn

@@ -5,13 +5,6 @@
 #include "ops/nn/window.hpp"
 
 namespace trtutils::ops::nn {
-namespace {
-
-struct TransposeAttributes {
-  std::int64_t group;
-  std::vector<std::int64_t> output_padding;
-  std::vector<std::int64_t> output_shape;  // spatial; -1 each when absent
-};
 
 TransposeAttributes read_transpose_attributes(const ir::Node& node, std::size_t spatial) {
   const ir::Attributes& attrs = node.attributes();
@@ -31,6 +24,8 @@ TransposeAttributes read_transpose_attributes(const ir::Node& node, std::size_t 
   if (a.output_shape.size() != spatial) fail("output_shape needs one value per spatial axis");
   return a;
 }
+
+namespace {
 
 void infer_conv_transpose(InferContext& ctx) {
   const DType dtype = ctx.input_dtype(0);
@@ -149,7 +144,8 @@ std::vector<HostTensor> run_conv_transpose(const CpuContext& ctx) {
 }  // namespace
 
 OpSchema conv_transpose_schema() {
-  return {"ConvTranspose", "", infer_conv_transpose, run_conv_transpose};
+  return {"ConvTranspose", "", infer_conv_transpose, run_conv_transpose,
+          conv_transpose_gpu_lowering()};
 }
 
 }  // namespace trtutils::ops::nn

@@ -175,11 +175,13 @@ void infer_einsum(InferContext& ctx) {
   ctx.set_output(0, dtype, std::move(out));
 }
 
-template <typename Acc>
-HostTensor einsum(const CpuContext& ctx, const Equation& eq) {
+/// Every label's extent and each operand's stride per label, over the
+/// iteration space (output labels first, then the summed ones).
+template <typename Context>
+EinsumLayout einsum_layout(const Context& ctx, const Equation& eq,
+                           const std::vector<Shape>& shapes) {
   std::vector<std::size_t> ranks;
-  for (std::size_t i = 0; i < ctx.input_count(); ++i)
-    ranks.push_back(static_cast<std::size_t>(ctx.input(i).rank()));
+  for (const Shape& s : shapes) ranks.push_back(s.size());
   const std::size_t ellipsis_rank = widest_ellipsis(eq, ranks, ctx);
   // Every label's extent, then the per-label strides of each operand (0 where
   // it broadcasts; repeated labels add up, which walks the diagonal).
@@ -188,7 +190,7 @@ HostTensor einsum(const CpuContext& ctx, const Equation& eq) {
   for (std::size_t i = 0; i < ranks.size(); ++i) {
     labels[i] = term_labels(ctx, eq.inputs[i], ranks[i], ellipsis_rank);
     for (std::size_t d = 0; d < labels[i].size(); ++d) {
-      const std::int64_t size = ctx.input(i).shape()[d];
+      const std::int64_t size = shapes[i][d];
       auto [it, inserted] = extent.emplace(labels[i][d], size);
       if (!inserted && it->second != size) {
         if (it->second != 1 && size != 1) {
@@ -207,34 +209,43 @@ HostTensor einsum(const CpuContext& ctx, const Equation& eq) {
   for (const auto& [l, e] : extent) {
     if (std::find(all.begin(), all.end(), l) == all.end()) all.push_back(l);
   }
-  Shape space;
-  for (int l : all) space.push_back(extent[l]);
-  std::vector<std::vector<std::int64_t>> strides(ranks.size(),
-                                                 std::vector<std::int64_t>(all.size(), 0));
-  std::vector<std::vector<Acc>> values;
+  EinsumLayout layout;
+  for (int l : all) layout.space.push_back(extent[l]);
+  layout.output_rank = out_labels.size();
+  layout.strides.assign(ranks.size(), std::vector<std::int64_t>(all.size(), 0));
   for (std::size_t i = 0; i < ranks.size(); ++i) {
-    const std::vector<std::int64_t> own = contiguous_strides(ctx.input(i).shape());
+    const std::vector<std::int64_t> own = contiguous_strides(shapes[i]);
     for (std::size_t d = 0; d < labels[i].size(); ++d) {
-      if (ctx.input(i).shape()[d] == 1) continue;  // broadcast
+      if (shapes[i][d] == 1) continue;  // broadcast
       const auto pos =
           static_cast<std::size_t>(std::find(all.begin(), all.end(), labels[i][d]) - all.begin());
-      strides[i][pos] += own[d];
+      layout.strides[i][pos] += own[d];
     }
-    values.push_back(read_as<Acc>(ctx.input(i)));
   }
-  Shape out_shape;
-  for (int l : out_labels) out_shape.push_back(extent[l]);
-  const std::int64_t reduced = product(space, out_labels.size(), space.size());
+  return layout;
+}
+
+template <typename Acc>
+HostTensor einsum(const CpuContext& ctx, const Equation& eq) {
+  std::vector<Shape> shapes;
+  for (std::size_t i = 0; i < ctx.input_count(); ++i) shapes.push_back(ctx.input(i).shape());
+  const EinsumLayout layout = einsum_layout(ctx, eq, shapes);
+  const Shape& space = layout.space;
+  std::vector<std::vector<Acc>> values;
+  for (std::size_t i = 0; i < shapes.size(); ++i) values.push_back(read_as<Acc>(ctx.input(i)));
+  const Shape out_shape(space.begin(),
+                        space.begin() + static_cast<std::ptrdiff_t>(layout.output_rank));
+  const std::int64_t reduced = product(space, layout.output_rank, space.size());
   std::vector<Acc> out(static_cast<std::size_t>(element_count(out_shape)), Acc(0));
   for_each_index(space, [&](const std::vector<std::int64_t>& coords, std::int64_t linear) {
     Acc term = 1;
     for (std::size_t i = 0; i < values.size(); ++i) {
       std::int64_t at = 0;
-      for (std::size_t d = 0; d < coords.size(); ++d) at += coords[d] * strides[i][d];
+      for (std::size_t d = 0; d < coords.size(); ++d) at += coords[d] * layout.strides[i][d];
       term *= values[i][static_cast<std::size_t>(at)];
     }
-    // Output labels lead `all`, so the output index is linear / (reduced space size).
-    out[static_cast<std::size_t>(linear / reduced)] += term;
+    // Output labels lead the space, so the output index is linear / (reduced space size).
+    if (reduced > 0) out[static_cast<std::size_t>(linear / reduced)] += term;
   });
   return make_tensor(std::move(out_shape), ctx.input(0).dtype(), out);
 }
@@ -251,8 +262,23 @@ std::vector<HostTensor> run_einsum(const CpuContext& ctx) {
   return outputs;
 }
 
+/// What einsum_layout needs of a context, for a node seen by the GPU lowering.
+struct NodeContext {
+  const ir::Node& node;
+  const ir::Attributes& attributes() const { return node.attributes(); }
+  std::size_t input_count() const { return node.inputs().size(); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw ModelError(detail::concat(node.describe(), ": ", message));
+  }
+};
+
 }  // namespace
 
-OpSchema einsum_schema() { return {"Einsum", "", infer_einsum, run_einsum}; }
+EinsumLayout einsum_layout(const ir::Node& node, const std::vector<Shape>& shapes) {
+  const NodeContext ctx{node};
+  return einsum_layout(ctx, parse_equation(ctx), shapes);
+}
+
+OpSchema einsum_schema() { return {"Einsum", "", infer_einsum, run_einsum, einsum_gpu_lowering()}; }
 
 }  // namespace trtutils::ops::nn

@@ -91,6 +91,6 @@ std::vector<HostTensor> run_gemm(const CpuContext& ctx) {
 
 }  // namespace
 
-OpSchema gemm_schema() { return {"Gemm", "", infer_gemm, run_gemm}; }
+OpSchema gemm_schema() { return {"Gemm", "", infer_gemm, run_gemm, gemm_gpu_lowering()}; }
 
 }  // namespace trtutils::ops::nn

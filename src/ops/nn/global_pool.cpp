@@ -47,10 +47,12 @@ std::vector<HostTensor> run_global_pool(const CpuContext& ctx) {
 }  // namespace
 
 OpSchema global_average_pool_schema() {
-  return {"GlobalAveragePool", "", infer_global_pool, run_global_pool<false>};
+  return {"GlobalAveragePool", "", infer_global_pool, run_global_pool<false>,
+          global_average_pool_gpu_lowering()};
 }
 OpSchema global_max_pool_schema() {
-  return {"GlobalMaxPool", "", infer_global_pool, run_global_pool<true>};
+  return {"GlobalMaxPool", "", infer_global_pool, run_global_pool<true>,
+          global_max_pool_gpu_lowering()};
 }
 
 }  // namespace trtutils::ops::nn

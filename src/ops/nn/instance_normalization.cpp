@@ -52,7 +52,8 @@ std::vector<HostTensor> run_instance_normalization(const CpuContext& ctx) {
 }  // namespace
 
 OpSchema instance_normalization_schema() {
-  return {"InstanceNormalization", "", infer_instance_normalization, run_instance_normalization};
+  return {"InstanceNormalization", "", infer_instance_normalization, run_instance_normalization,
+          instance_normalization_gpu_lowering()};
 }
 
 }  // namespace trtutils::ops::nn

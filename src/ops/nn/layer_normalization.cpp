@@ -111,7 +111,8 @@ std::vector<HostTensor> run_layer_normalization(const CpuContext& ctx) {
 }  // namespace
 
 OpSchema layer_normalization_schema() {
-  return {"LayerNormalization", "", infer_layer_normalization, run_layer_normalization};
+  return {"LayerNormalization", "", infer_layer_normalization, run_layer_normalization,
+          layer_normalization_gpu_lowering()};
 }
 
 }  // namespace trtutils::ops::nn

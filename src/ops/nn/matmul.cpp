@@ -89,6 +89,6 @@ std::vector<HostTensor> run_matmul(const CpuContext& ctx) {
 
 }  // namespace
 
-OpSchema matmul_schema() { return {"MatMul", "", infer_matmul, run_matmul}; }
+OpSchema matmul_schema() { return {"MatMul", "", infer_matmul, run_matmul, matmul_gpu_lowering()}; }
 
 }  // namespace trtutils::ops::nn

@@ -19,4 +19,31 @@ OpSchema matmul_schema();                  // matmul.cpp
 OpSchema gemm_schema();                    // gemm.cpp
 OpSchema einsum_schema();                  // einsum.cpp
 
+/// Einsum's iteration space for static operand shapes (einsum.cpp): every
+/// label's extent, the output labels first (so the output shape is
+/// space[0, output_rank)), and each operand's element stride per label (0
+/// where it broadcasts; a repeated label's strides add up: its diagonal).
+struct EinsumLayout {
+  Shape space;
+  std::size_t output_rank = 0;
+  std::vector<std::vector<std::int64_t>> strides;  // [operand][label]
+};
+EinsumLayout einsum_layout(const ir::Node& node, const std::vector<Shape>& shapes);
+
+// GPU lowerings (ops/gpu_lowering.hpp), one per op, in the *_gpu.cpp files.
+GpuLowerFn conv_gpu_lowering();                    // conv_gpu.cpp
+GpuLowerFn conv_transpose_gpu_lowering();          // conv_transpose_gpu.cpp
+GpuLowerFn max_pool_gpu_lowering();                // pool_gpu.cpp
+GpuLowerFn average_pool_gpu_lowering();            // pool_gpu.cpp
+GpuLowerFn global_average_pool_gpu_lowering();     // pool_gpu.cpp
+GpuLowerFn global_max_pool_gpu_lowering();         // pool_gpu.cpp
+GpuLowerFn batch_normalization_gpu_lowering();     // normalization_gpu.cpp
+GpuLowerFn instance_normalization_gpu_lowering();  // normalization_gpu.cpp
+GpuLowerFn layer_normalization_gpu_lowering();     // normalization_gpu.cpp
+GpuLowerFn softmax_gpu_lowering();                 // softmax_gpu.cpp
+GpuLowerFn log_softmax_gpu_lowering();             // softmax_gpu.cpp
+GpuLowerFn matmul_gpu_lowering();                  // matmul_gpu.cpp
+GpuLowerFn gemm_gpu_lowering();                    // matmul_gpu.cpp
+GpuLowerFn einsum_gpu_lowering();                  // einsum_gpu.cpp
+
 }  // namespace trtutils::ops::nn

@@ -165,7 +165,8 @@ std::vector<HostTensor> run_average_pool(const CpuContext& ctx) {
 
 }  // namespace
 
-OpSchema max_pool_schema() { return {"MaxPool", "", infer_pool, run_max_pool}; }
-OpSchema average_pool_schema() { return {"AveragePool", "", infer_pool, run_average_pool}; }
+OpSchema max_pool_schema() { return {"MaxPool", "", infer_pool, run_max_pool, max_pool_gpu_lowering()}; }
+OpSchema average_pool_schema() { return {"AveragePool", "", infer_pool, run_average_pool,
+          average_pool_gpu_lowering()}; }
 
 }  // namespace trtutils::ops::nn

@@ -56,7 +56,8 @@ std::vector<HostTensor> run_softmax(const CpuContext& ctx) {
 
 }  // namespace
 
-OpSchema softmax_schema() { return {"Softmax", "", infer_softmax, run_softmax<false>}; }
-OpSchema log_softmax_schema() { return {"LogSoftmax", "", infer_softmax, run_softmax<true>}; }
+OpSchema softmax_schema() { return {"Softmax", "", infer_softmax, run_softmax<false>, softmax_gpu_lowering()}; }
+OpSchema log_softmax_schema() { return {"LogSoftmax", "", infer_softmax, run_softmax<true>,
+          log_softmax_gpu_lowering()}; }
 
 }  // namespace trtutils::ops::nn

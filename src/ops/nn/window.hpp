@@ -106,4 +106,15 @@ struct TransposeExtent {
 TransposeExtent transpose_extent(const Window& window, std::size_t d, std::int64_t input,
                                  std::int64_t output_padding, std::int64_t output_shape);
 
+/// ConvTranspose's own attributes (conv_transpose.cpp): group,
+/// output_padding and output_shape (spatial; -1 each when absent; a full
+/// [N, M, spatial...] output_shape is cut to its spatial part). Throws
+/// ModelError naming the node when malformed.
+struct TransposeAttributes {
+  std::int64_t group;
+  std::vector<std::int64_t> output_padding;
+  std::vector<std::int64_t> output_shape;
+};
+TransposeAttributes read_transpose_attributes(const ir::Node& node, std::size_t spatial);
+
 }  // namespace trtutils::ops::nn
