@@ -1,0 +1,66 @@
+#pragma once
+// What the builder is asked to do (TensorRT's IBuilderConfig counterpart).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "trtutils/plan/plan.hpp"
+#include "trtutils/tensor/host_tensor.hpp"
+
+namespace trtutils::builder {
+
+/// Called as the build advances: stage name ("simplify", "fuse", "lower",
+/// "compile kernels", "autotune", "plan memory", "pack weights", "validate")
+/// and the overall fraction done, 0..1 (non-decreasing; 1 at the end).
+using ProgressCallback = std::function<void(std::string_view stage, double fraction)>;
+
+/// A dynamic batch dimension (axis 0 of every input whose axis 0 is not
+/// static). MVP: the plan is specialised to ONE batch size, `opt`; min and
+/// max are validated (1 <= min <= opt <= max) and recorded in the header's
+/// builder options, but the engine only accepts batch == opt.
+struct BatchProfile {
+  std::int64_t min = 1;
+  std::int64_t opt = 1;
+  std::int64_t max = 1;
+};
+
+struct BuildOptions {
+  plan::Precision precision = plan::Precision::kFloat32;
+  /// Most scratch memory a cuDNN / cuBLASLt algorithm may use.
+  std::uint64_t max_workspace_bytes = 256ull << 20;
+  /// "sm_90"; empty = the current device's. Required when there is no GPU.
+  std::string target_arch;
+  /// Time cuDNN / cuBLASLt candidates on the GPU (needs a GPU of target_arch).
+  /// Off: convolutions use IMPLICIT_GEMM (no workspace) and matmuls store an
+  /// empty algorithm (the runtime takes cuBLASLt's first heuristic choice).
+  bool autotune = true;
+  /// Batch size for inputs with a dynamic axis 0; nullopt = such inputs are
+  /// an error (unless fixed by constant_inputs).
+  std::optional<BatchProfile> batch;
+  /// Graph inputs whose values are fixed at build time (shape-deciding
+  /// inputs: a Reshape's target shape, Resize's scales, ...). They stop
+  /// being engine inputs.
+  std::map<std::string, HostTensor> constant_inputs;
+  /// Autotuning results reused across builds; empty = no cache file. Read
+  /// when present, written back after the build.
+  std::filesystem::path timing_cache;
+  /// Disk cache of NVRTC compilations; empty = core::KernelCache's default.
+  std::filesystem::path kernel_cache_dir;
+  /// Run the fusion passes (BatchNorm folding, epilogues, element-wise chains).
+  bool fuse = true;
+  ProgressCallback progress;
+};
+
+/// Throws InvalidArgument naming the first bad option: workspace of 0 when
+/// autotuning, a target arch not of the form "sm_<digits>", a batch profile
+/// that is not 1 <= min <= opt <= max, an empty constant input.
+void validate_options(const BuildOptions& options);
+
+/// The options as "name" -> "value" text for PlanHeader::builder_options.
+std::map<std::string, std::string> describe_options(const BuildOptions& options);
+
+}  // namespace trtutils::builder

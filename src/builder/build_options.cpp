@@ -1,0 +1,59 @@
+#include "trtutils/builder/build_options.hpp"
+
+#include <cctype>
+
+#include "trtutils/core/error.hpp"
+
+namespace trtutils::builder {
+
+namespace {
+
+bool is_sm_arch(const std::string& arch) {
+  if (arch.size() < 5 || arch.compare(0, 3, "sm_") != 0) return false;
+  std::size_t i = 3;
+  while (i < arch.size() && std::isdigit(static_cast<unsigned char>(arch[i]))) ++i;
+  if (i < 5) return false;
+  return i == arch.size() ||
+         (i + 1 == arch.size() && std::islower(static_cast<unsigned char>(arch[i])));
+}
+
+}  // namespace
+
+void validate_options(const BuildOptions& options) {
+  TRTUTILS_CHECK(!options.autotune || options.max_workspace_bytes > 0,
+                 "BuildOptions: max_workspace_bytes is 0 but autotuning is on; give the "
+                 "algorithms some workspace (e.g. 256 MiB) or turn autotune off");
+  TRTUTILS_CHECK(options.target_arch.empty() || is_sm_arch(options.target_arch),
+                 "BuildOptions: target arch '", options.target_arch,
+                 "' is not of the form sm_<digits> (e.g. sm_90)");
+  if (options.batch) {
+    const BatchProfile& b = *options.batch;
+    TRTUTILS_CHECK(1 <= b.min && b.min <= b.opt && b.opt <= b.max, "BuildOptions: batch profile ",
+                   b.min, "/", b.opt, "/", b.max, " (min/opt/max) needs 1 <= min <= opt <= max");
+  }
+  for (const auto& [name, tensor] : options.constant_inputs) {
+    TRTUTILS_CHECK(!name.empty(), "BuildOptions: a constant input has an empty name");
+    TRTUTILS_CHECK(!tensor.empty(), "BuildOptions: constant input '", name, "' holds no tensor");
+  }
+}
+
+std::map<std::string, std::string> describe_options(const BuildOptions& options) {
+  std::map<std::string, std::string> text;
+  text["precision"] = std::string(plan::precision_name(options.precision));
+  text["max_workspace_bytes"] = std::to_string(options.max_workspace_bytes);
+  text["autotune"] = options.autotune ? "1" : "0";
+  text["fuse"] = options.fuse ? "1" : "0";
+  if (options.batch) {
+    text["batch"] = detail::concat(options.batch->min, "/", options.batch->opt, "/",
+                                   options.batch->max, " (specialised to ", options.batch->opt,
+                                   ")");
+  }
+  std::string constants;
+  for (const auto& [name, tensor] : options.constant_inputs) {
+    constants += detail::concat(constants.empty() ? "" : ", ", name);
+  }
+  if (!constants.empty()) text["constant_inputs"] = constants;
+  return text;
+}
+
+}  // namespace trtutils::builder

@@ -1,0 +1,240 @@
+#include "trtutils/builder/builder.hpp"
+
+#include <chrono>
+#include <set>
+
+#include "builder/autotune.hpp"
+#include "builder/graph_preparation.hpp"
+#include "builder/kernel_compilation.hpp"
+#include "builder/node_lowering_context.hpp"
+#include "builder/plan_assembler.hpp"
+#include "trtutils/builder/fusion.hpp"
+#include "trtutils/builder/memory_planner.hpp"
+#include "trtutils/core/device.hpp"
+#include "trtutils/onnx/importer.hpp"
+#include "trtutils/passes/passes.hpp"
+#include "trtutils/plan/plan_validation.hpp"
+
+namespace trtutils::builder {
+
+void lower_fused_elementwise(ops::LoweringContext& ctx, const ir::Graph& subgraph);
+
+namespace {
+
+struct Progress {
+  const ProgressCallback& callback;
+  void operator()(std::string_view stage, double fraction) const {
+    if (callback) callback(stage, fraction);
+  }
+};
+
+std::string resolve_arch(const BuildOptions& options) {
+  const int devices = core::device_count();
+  if (options.autotune && devices == 0) {
+    throw InvalidArgument(
+        "BuildOptions: autotuning needs a GPU and none is visible; turn autotune off and give "
+        "target_arch (e.g. \"sm_90\") to build without one");
+  }
+  if (!options.target_arch.empty()) {
+    if (options.autotune) {
+      const std::string here = core::device_properties(core::current_device()).sm_arch;
+      TRTUTILS_CHECK(here == options.target_arch, "BuildOptions: target arch ",
+                     options.target_arch, " but this GPU is ", here,
+                     "; autotuning times on this GPU, so build on a ", options.target_arch,
+                     " GPU or turn autotune off");
+    }
+    return options.target_arch;
+  }
+  TRTUTILS_CHECK(devices > 0, "BuildOptions: no GPU is visible, so give target_arch (e.g. "
+                              "\"sm_90\") and turn autotune off");
+  return core::device_properties(core::current_device()).sm_arch;
+}
+
+/// Graph inputs become kInput tensors (plus a cast to the build precision),
+/// graph outputs kOutput tensors (a cast, copy or the value itself).
+void bind_graph_io(const ir::Graph& graph, PlanAssembler& assembler) {
+  for (const ir::Value* in : graph.inputs()) {
+    const Shape dims = ir::to_static(*in->shape());
+    const plan::TensorId id = assembler.add_tensor(in->name(), in->dtype(), dims,
+                                                   plan::TensorKind::kInput);
+    const DType device = assembler.device_dtype(in->dtype());
+    if (device == in->dtype()) {
+      assembler.bind(in, id);
+      continue;
+    }
+    const plan::TensorId cast = assembler.add_tensor(
+        detail::concat(in->name(), ":", dtype_name(device)), device, dims,
+        plan::TensorKind::kActivation);
+    assembler.add_cast(detail::concat("cast_input:", in->name()), id, cast);
+    assembler.bind(in, cast);
+  }
+  for (const ir::Value* out : graph.outputs()) {
+    const bool direct = !out->is_constant() && !assembler.tensor_of(out) &&
+                        assembler.device_dtype(out->dtype()) == out->dtype();
+    if (direct) {
+      assembler.bind(out, assembler.add_tensor(out->name(), out->dtype(),
+                                               ir::to_static(*out->shape()),
+                                               plan::TensorKind::kOutput));
+    }
+  }
+}
+
+/// After all nodes: graph outputs not written in place get a cast or copy.
+void finish_graph_outputs(const ir::Graph& graph, PlanAssembler& assembler) {
+  for (const ir::Value* out : graph.outputs()) {
+    const plan::TensorId source = assembler.tensor_for(*out);
+    if (assembler.plan().tensor(source).kind == plan::TensorKind::kOutput &&
+        assembler.plan().tensor(source).name == out->name()) {
+      continue;
+    }
+    const Shape dims = out->is_constant() ? out->constant().shape() : ir::to_static(*out->shape());
+    const plan::TensorId target =
+        assembler.add_tensor(out->name(), out->dtype(), dims, plan::TensorKind::kOutput);
+    assembler.add_copy(detail::concat("output:", out->name()), source, target);
+    // A data-dependent extent travels with the copy.
+    for (auto it = assembler.plan().layers.rbegin(); it != assembler.plan().layers.rend(); ++it) {
+      for (const auto& [name, value] : it->params.all()) {
+        if (name.rfind(plan::layer_kinds::kDynamicExtentPrefix, 0) != 0) continue;
+        const bool writes_source =
+            std::find(it->outputs.begin(), it->outputs.end(), source) != it->outputs.end();
+        if (writes_source) assembler.plan().layers.back().params.set(
+            std::string(plan::layer_kinds::kDynamicExtentPrefix) + "0", value);
+      }
+    }
+  }
+}
+
+std::vector<plan::TensorSpec> io_specs(const ir::Graph& graph) {
+  std::vector<plan::TensorSpec> specs;
+  for (const ir::Value* in : graph.inputs()) {
+    const Shape dims = ir::to_static(*in->shape());
+    specs.push_back({in->name(), in->dtype(), {dims.begin(), dims.end()}, std::nullopt, true});
+  }
+  for (const ir::Value* out : graph.outputs()) {
+    const Shape dims = out->is_constant() ? out->constant().shape() : ir::to_static(*out->shape());
+    specs.push_back({out->name(), out->dtype(), {dims.begin(), dims.end()}, std::nullopt, false});
+  }
+  return specs;
+}
+
+void check_lowerings_exist(const ir::Graph& graph, const ops::OpRegistry& registry) {
+  std::string missing;
+  std::size_t count = 0;
+  for (const ir::Node* node : graph.nodes()) {
+    if (is_fused_elementwise(*node)) continue;
+    const ops::OpSchema* schema = registry.find(node->op_type(), node->domain());
+    if (schema && schema->lower_gpu) continue;
+    ++count;
+    missing += detail::concat("\n  ", node->describe(), schema ? "" : " (op not in the registry)");
+  }
+  if (count != 0) {
+    throw UnsupportedError(detail::concat(count, " node(s) have no GPU implementation yet:", missing));
+  }
+}
+
+void lower_nodes(const ir::Graph& graph, const ops::OpRegistry& registry,
+                 const FusedSubgraphs& fused, PlanAssembler& assembler, const Progress& progress) {
+  std::set<const ir::Value*> dynamic_values;
+  std::vector<std::string> refusals;
+  std::set<std::string> build_time_inputs;
+  const std::vector<ir::Node*> nodes = graph.nodes();
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const ir::Node& node = *nodes[i];
+    try {
+      NodeLoweringContext ctx(node, graph.opset(), assembler, dynamic_values);
+      if (is_fused_elementwise(node)) {
+        lower_fused_elementwise(ctx, *fused.by_node.at(node.name()));
+      } else {
+        registry.find(node.op_type(), node.domain())->lower_gpu(ctx);
+      }
+      ctx.finish();
+    } catch (const UnsupportedError& e) {
+      refusals.push_back(e.what());
+      const std::string what = e.what();
+      if (what.find("known at build time") != std::string::npos ||
+          what.find("needs static shapes") != std::string::npos) {
+        for (const std::string& name : shape_deciding_graph_inputs(graph, node)) {
+          build_time_inputs.insert(name);
+        }
+      }
+      // Later nodes may read this node's outputs: give them tensors so the
+      // remaining refusals are still found (the plan is discarded).
+      for (const ir::Value* out : node.outputs()) {
+        if (out && ir::is_static(out->shape()) && !assembler.tensor_of(out)) {
+          assembler.tensor_for(*out);
+        }
+      }
+    }
+    progress("lower", 0.15 + 0.35 * static_cast<double>(i + 1) / static_cast<double>(nodes.size()));
+  }
+  if (refusals.empty()) return;
+  std::string message = detail::concat(refusals.size(), " node(s) cannot be built:");
+  for (const std::string& r : refusals) message += "\n  " + r;
+  if (!build_time_inputs.empty()) {
+    std::string names;
+    for (const std::string& n : build_time_inputs) names += (names.empty() ? "'" : ", '") + n + "'";
+    message += detail::concat("\ninput(s) ", names,
+                              " must be known at build time: give them in "
+                              "BuildOptions::constant_inputs");
+    throw BuildTimeInputsError(message, {build_time_inputs.begin(), build_time_inputs.end()});
+  }
+  throw UnsupportedError(message);
+}
+
+}  // namespace
+
+plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegistry& registry) {
+  validate_options(options);
+  const Progress progress{options.progress};
+  const std::string arch = resolve_arch(options);
+
+  progress("simplify", 0.0);
+  prepare_graph(graph, options, registry);
+  FusedSubgraphs fused;
+  if (options.fuse) {
+    progress("fuse", 0.1);
+    fold_batchnorm_into_conv(graph);
+    fuse_epilogues(graph);
+    fuse_elementwise_chains(graph, fused);
+  }
+  progress("lower", 0.15);
+  check_lowerings_exist(graph, registry);
+  PlanAssembler assembler(options.precision);
+  bind_graph_io(graph, assembler);
+  lower_nodes(graph, registry, fused, assembler, progress);
+  finish_graph_outputs(graph, assembler);
+  assembler.remove_unused_tensors();
+
+  plan::Plan& plan = assembler.plan();
+  progress("compile kernels", 0.5);
+  compile_kernels(plan, arch, options.kernel_cache_dir, [&](std::size_t done, std::size_t total) {
+    progress("compile kernels", 0.5 + 0.3 * static_cast<double>(done) / static_cast<double>(total));
+  });
+  progress("autotune", 0.8);
+  choose_algorithms(plan, options, arch, [&](std::size_t done, std::size_t total) {
+    progress("autotune", 0.8 + 0.15 * static_cast<double>(done) / static_cast<double>(total));
+  });
+  progress("pack weights", 0.95);
+  assembler.pack_weights();
+  progress("plan memory", 0.97);
+  assign_arena(plan);
+
+  plan.header.target_arch = arch;
+  plan.header.precision = options.precision;
+  plan.header.build_time_unix_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  plan.header.builder_options = describe_options(options);
+  plan.io = io_specs(graph);
+  progress("validate", 0.99);
+  plan::validate_plan(plan);
+  progress("done", 1.0);
+  return std::move(plan);
+}
+
+plan::Plan build(const std::filesystem::path& onnx_path, const BuildOptions& options) {
+  return build(onnx::import_model(onnx_path), options);
+}
+
+}  // namespace trtutils::builder

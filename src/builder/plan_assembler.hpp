@@ -1,0 +1,77 @@
+#pragma once
+// The plan under construction: tensors (with the IR value each stands for),
+// constants' host data, layers in execution order. Lowerings reach it
+// through NodeLoweringContext; the builder's stages finish it.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "trtutils/ir/graph.hpp"
+#include "trtutils/plan/plan.hpp"
+
+namespace trtutils::builder {
+
+class PlanAssembler {
+ public:
+  explicit PlanAssembler(plan::Precision precision);
+
+  plan::Precision precision() const noexcept { return precision_; }
+  /// The dtype a tensor of IR dtype `dtype` is stored in: f32 becomes f16 /
+  /// bf16 in fp16 / bf16 builds; everything else stays.
+  DType device_dtype(DType dtype) const noexcept;
+
+  /// A new tensor; `name` is made unique.
+  plan::TensorId add_tensor(const std::string& name, DType dtype, const Shape& dims,
+                            plan::TensorKind kind);
+  /// A constant tensor holding `value` converted to device_dtype(value.dtype());
+  /// identical constants (dtype, shape, bytes) share one tensor.
+  plan::TensorId add_constant(const std::string& name, const HostTensor& value);
+
+  /// The tensor standing for an IR value, when bound.
+  std::optional<plan::TensorId> tensor_of(const ir::Value* value) const;
+  void bind(const ir::Value* value, plan::TensorId id);
+  /// The value's tensor: bound, or (for a constant value) its constant, or a
+  /// new activation of the value's static shape and device dtype.
+  plan::TensorId tensor_for(const ir::Value& value);
+
+  /// Appends a layer (name made unique). Tensors in `inputs` must have been
+  /// written (or be inputs/constants); `outputs` must not have been.
+  void add_layer(plan::LayerDesc layer);
+  /// An nvrtc.kernel layer's inputs/outputs from its tensor arguments: an
+  /// argument already written is read, one not yet written is written here.
+  void split_arguments(const std::vector<plan::TensorId>& tensors,
+                       std::vector<plan::TensorId>& inputs,
+                       std::vector<plan::TensorId>& outputs) const;
+  bool written(plan::TensorId id) const;
+
+  /// A generated kernel converting `from` into `to` (same element count).
+  void add_cast(const std::string& name, plan::TensorId from, plan::TensorId to);
+  /// A "copy" layer (same dtype and size).
+  void add_copy(const std::string& name, plan::TensorId from, plan::TensorId to);
+
+  plan::Plan& plan() noexcept { return plan_; }
+  const plan::Plan& plan() const noexcept { return plan_; }
+  /// Host data of constant tensor `id` (device dtype).
+  const HostTensor& constant_data(plan::TensorId id) const;
+
+  /// Drops tensors no layer and no IO spec refers to, renumbering ids in
+  /// layers and in nvrtc / dynamic-extent parameters.
+  void remove_unused_tensors();
+  /// Lays the constants into plan.weights (256-byte aligned).
+  void pack_weights();
+
+ private:
+  std::string unique_tensor_name(const std::string& name);
+  plan::Precision precision_;
+  plan::Plan plan_;
+  std::set<std::string> tensor_names_;
+  std::set<std::string> layer_names_;
+  std::map<const ir::Value*, plan::TensorId> bound_;
+  std::map<plan::TensorId, HostTensor> constants_;
+  std::map<std::string, plan::TensorId> constant_by_content_;
+  std::vector<bool> written_;
+};
+
+}  // namespace trtutils::builder
