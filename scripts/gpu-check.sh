@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every GPU test, the demo and the GPU benchmarks in one call on a GPU machine.
+# Runs every GPU test, the demo, the PyTorch DLPack test and the GPU benchmarks in
+# one call on a GPU machine.
 #
 #   scripts/gpu-check.sh package   # here: Release build, binaries + the shared
 #                                  # libraries they need copied into .gpu/
@@ -19,6 +20,9 @@ package() {
     [[ -x $extra ]] && cp "$extra" .gpu/bin/
   done
   strip --strip-debug .gpu/bin/* 2>/dev/null || true
+  # The PyTorch DLPack test: a ctypes bridge library and its script.
+  mkdir -p .gpu/python
+  cp build-gpu/tests/python/libtrtutils_dlpack_pytest.so tests/python/test_dlpack_torch.py .gpu/python/
   # Project-external shared libraries that the GPU machine lacks (ONNX,
   # protobuf): everything ldd resolves outside libc's and CUDA's own.
   for bin in .gpu/bin/*; do
@@ -48,6 +52,13 @@ run() {
     echo "=== demo" >>"$log"
     .gpu/bin/scale_swap_transpose >>"$log" 2>&1
     echo "=== demo exit $?" >>"$log"
+  fi
+  if [[ -f .gpu/python/test_dlpack_torch.py ]]; then
+    echo "=== dlpack-torch" >>"$log"
+    local python=/opt/torch/.venv/bin/python3  # torch's venv (see nvidia_libs) if there is one
+    [[ -x $python ]] || python=python3
+    timeout 300 "$python" .gpu/python/test_dlpack_torch.py .gpu/python/libtrtutils_dlpack_pytest.so >>"$log" 2>&1
+    echo "=== dlpack-torch exit $?" >>"$log"
   fi
   python3 scripts/summarize_gtest.py "$out/json" "$log" | tee -a "$log"
   tar -C "$out" -czf "$out/gtest-json.tar.gz" json && rm -rf "$out/json"

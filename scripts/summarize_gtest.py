@@ -3,6 +3,9 @@
 
 A binary that ran but left no report (crash, timeout) counts as one failure,
 as does a demo that exited non-zero (read from the log's '=== demo exit N').
+The PyTorch DLPack test's own 'dlpack-torch: N passed, N failed' line (between
+'=== dlpack-torch' and '=== dlpack-torch exit N') adds to the totals; a missing
+line, or a non-zero exit that the line does not account for, is one failure.
 Prints failing test names, then 'gpu-check: N passed, N failed, N skipped'.
 """
 import json
@@ -17,6 +20,22 @@ failures = []
 for exit_line in re.finditer(r"^=== (\S+) exit (\d+)$", log, re.M):
     name, code = exit_line.group(1), int(exit_line.group(2))
     report = json_dir / f"{name}.json"
+    if name == "dlpack-torch":
+        start = log.rfind("=== dlpack-torch\n", 0, exit_line.start())
+        section = log[start:exit_line.start()] if start >= 0 else ""
+        summary = re.search(r"^dlpack-torch: (\d+) passed, (\d+) failed$", section, re.M)
+        names = [m.group(1).rstrip(":") for m in re.finditer(r"^FAILED (\S+)", section, re.M)]
+        if summary is None:
+            failed += 1
+            failures.append(f"dlpack-torch (no summary line, exit {code})")
+            continue
+        passed += int(summary.group(1))
+        failed += int(summary.group(2))
+        failures += [f"dlpack-torch:{n}" for n in names]
+        if int(summary.group(2)) == 0 and code != 0:
+            failed += 1
+            failures.append(f"dlpack-torch (exit {code} after all tests passed)")
+        continue
     if name == "demo":
         if code == 0:
             passed += 1
