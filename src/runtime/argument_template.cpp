@@ -63,9 +63,9 @@ ArgumentTemplate pack_arguments(const plan::LayerDesc& layer, std::size_t tensor
                                                 "; 0 (tensor pointer) or 1 (scalar) expected"));
     }
     if (sizes[i] <= 0 || static_cast<std::uint64_t>(sizes[i]) > scalars.size() - scalar_offset) {
-      throw ModelError(trtutils::detail::concat(
-          prefix, "scalar argument ", i, " of ", sizes[i], " bytes does not fit arg_scalars (",
-          scalars.size(), " bytes, ", scalar_offset, " used)"));
+      throw ModelError(trtutils::detail::concat(prefix, "scalar argument ", i, " of ", sizes[i],
+                                                " bytes does not fit arg_scalars (", scalars.size(),
+                                                " bytes, ", scalar_offset, " used)"));
     }
     const auto size = static_cast<std::size_t>(sizes[i]);
     packed.args.push_bytes(scalars.data() + scalar_offset, size, alignment_for(size), "scalar");

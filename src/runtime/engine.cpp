@@ -163,8 +163,8 @@ std::shared_ptr<const Engine> Engine::from_plan(plan::Plan plan, EngineOptions o
     impl->workspace_bytes = std::max(impl->workspace_bytes, layer.workspace_bytes());
     impl->needs_cudnn = impl->needs_cudnn || layer.needs_cudnn();
     impl->needs_cublaslt = impl->needs_cublaslt || layer.needs_cublaslt();
-    impl->logger->verbose(trtutils::detail::concat("layer '", desc.name, "' (", desc.kernel,
-                                                   "): ", layer.detail()));
+    impl->logger->verbose(
+        trtutils::detail::concat("layer '", desc.name, "' (", desc.kernel, "): ", layer.detail()));
   }
   impl->logger->info(trtutils::detail::concat(
       "engine loaded on ", impl->arch, ": ", impl->layers.size(), " layers, ", weights.size(),

@@ -15,10 +15,10 @@ namespace detail {
 
 /// An engine output whose true extent a layer writes at run time.
 struct DynamicExtentSource {
-  std::size_t layer = 0;        ///< the layer after which the count is valid
-  plan::TensorId count = 0;     ///< i64 scalar tensor holding the extent
-  std::size_t output = 0;       ///< index into Engine::outputs()
-  std::size_t axis = 0;         ///< the axis the extent applies to
+  std::size_t layer = 0;     ///< the layer after which the count is valid
+  plan::TensorId count = 0;  ///< i64 scalar tensor holding the extent
+  std::size_t output = 0;    ///< index into Engine::outputs()
+  std::size_t axis = 0;      ///< the axis the extent applies to
 };
 
 /// Finds the "dynamic_extent_of_output_<i>" parameters (i indexes the

@@ -76,14 +76,14 @@ void ExecutionContext::run_layers(core::StreamView stream) {
   const Engine::Impl& impl = engine_->impl();
   State& s = *state_;
   const detail::LayerResources resources{stream, s.cudnn ? &*s.cudnn : nullptr,
-                                         s.cublaslt ? &*s.cublaslt : nullptr,
-                                         s.workspace.data(), s.workspace.size()};
+                                         s.cublaslt ? &*s.cublaslt : nullptr, s.workspace.data(),
+                                         s.workspace.size()};
   auto* slots = static_cast<std::int64_t*>(s.extent_slots.data());
   std::size_t next_extent = 0;
   for (std::size_t l = 0; l < impl.layers.size(); ++l) {
     impl.layers[l]->enqueue(s.layer_states[l].get(), s.addresses, resources);
-    for (; next_extent < impl.dynamic_extents.size() &&
-           impl.dynamic_extents[next_extent].layer == l;
+    for (;
+         next_extent < impl.dynamic_extents.size() && impl.dynamic_extents[next_extent].layer == l;
          ++next_extent) {
       core::memcpy_device_to_host_async(slots + next_extent,
                                         s.addresses[impl.dynamic_extents[next_extent].count],
@@ -158,8 +158,6 @@ void* ExecutionContext::tensor_address(plan::TensorId id) const {
 }
 
 std::size_t ExecutionContext::arena_bytes() const noexcept { return state_->arena.size(); }
-std::size_t ExecutionContext::workspace_bytes() const noexcept {
-  return state_->workspace.size();
-}
+std::size_t ExecutionContext::workspace_bytes() const noexcept { return state_->workspace.size(); }
 
 }  // namespace trtutils::runtime

@@ -34,8 +34,7 @@ bool extent_accepted(const plan::TensorSpec& spec, std::size_t axis, std::int64_
 
 void check_input_count(std::span<const plan::TensorSpec> inputs, std::size_t count) {
   TRTUTILS_CHECK(count == inputs.size(), "the engine takes ", inputs.size(),
-                 inputs.size() == 1 ? " input (" : " inputs (", names_of(inputs), "), got ",
-                 count);
+                 inputs.size() == 1 ? " input (" : " inputs (", names_of(inputs), "), got ", count);
 }
 
 void check_input(const plan::TensorSpec& spec, const Shape& shape, DType dtype) {
@@ -52,16 +51,26 @@ void check_input(const plan::TensorSpec& spec, const Shape& shape, DType dtype) 
 
 std::string dtype_enumerator(DType dtype) {
   switch (dtype) {
-    case DType::kUndefined: return "DType::kUndefined";
-    case DType::kUInt8: return "DType::kUInt8";
-    case DType::kInt8: return "DType::kInt8";
-    case DType::kInt32: return "DType::kInt32";
-    case DType::kInt64: return "DType::kInt64";
-    case DType::kFloat16: return "DType::kFloat16";
-    case DType::kBFloat16: return "DType::kBFloat16";
-    case DType::kFloat32: return "DType::kFloat32";
-    case DType::kFloat64: return "DType::kFloat64";
-    case DType::kBool: return "DType::kBool";
+    case DType::kUndefined:
+      return "DType::kUndefined";
+    case DType::kUInt8:
+      return "DType::kUInt8";
+    case DType::kInt8:
+      return "DType::kInt8";
+    case DType::kInt32:
+      return "DType::kInt32";
+    case DType::kInt64:
+      return "DType::kInt64";
+    case DType::kFloat16:
+      return "DType::kFloat16";
+    case DType::kBFloat16:
+      return "DType::kBFloat16";
+    case DType::kFloat32:
+      return "DType::kFloat32";
+    case DType::kFloat64:
+      return "DType::kFloat64";
+    case DType::kBool:
+      return "DType::kBool";
   }
   return "DType(?)";
 }

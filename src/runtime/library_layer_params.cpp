@@ -36,10 +36,9 @@ plan::TensorId input_or_absent(const plan::LayerDesc& layer, std::size_t index) 
 
 void require_shape(const plan::LayerDesc& layer, std::size_t min_inputs) {
   if (layer.inputs.size() < min_inputs || layer.outputs.size() != 1) {
-    throw ModelError(trtutils::detail::concat("layer '", layer.name, "' (", layer.kernel,
-                                              ") has ", layer.inputs.size(), " inputs and ",
-                                              layer.outputs.size(), " outputs; expected at least ",
-                                              min_inputs, " inputs and 1 output"));
+    throw ModelError(trtutils::detail::concat(
+        "layer '", layer.name, "' (", layer.kernel, ") has ", layer.inputs.size(), " inputs and ",
+        layer.outputs.size(), " outputs; expected at least ", min_inputs, " inputs and 1 output"));
   }
 }
 

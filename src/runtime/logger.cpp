@@ -7,10 +7,14 @@ namespace trtutils::runtime {
 
 std::string_view severity_name(Severity severity) noexcept {
   switch (severity) {
-    case Severity::kVerbose: return "verbose";
-    case Severity::kInfo: return "info";
-    case Severity::kWarning: return "warning";
-    case Severity::kError: return "error";
+    case Severity::kVerbose:
+      return "verbose";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kError:
+      return "error";
   }
   return "unknown";
 }

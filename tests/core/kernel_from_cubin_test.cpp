@@ -47,11 +47,12 @@ TEST(CubinArch, FeatureSuffixIsNotRecordedSoSm90aReadsAsSm90) {
 TEST(CubinArch, RefusesBytesThatAreNoCubin) {
   EXPECT_NE(error_of([] { (void)cubin_arch("short"); }).find("not a cubin"), std::string::npos);
   std::string elf_for_x86(64, '\0');
-  elf_for_x86.replace(0, 4, "\x7f" "ELF");
+  elf_for_x86.replace(0, 4,
+                      "\x7f"
+                      "ELF");
   elf_for_x86[4] = 2;
   elf_for_x86[18] = 62;  // EM_X86_64
-  EXPECT_NE(error_of([&] { (void)cubin_arch(elf_for_x86); }).find("machine 62"),
-            std::string::npos);
+  EXPECT_NE(error_of([&] { (void)cubin_arch(elf_for_x86); }).find("machine 62"), std::string::npos);
   const CompiledKernel ptx = compile_to_ptx(kAddOne, "add_one", {}, "compute_90");
   EXPECT_NE(error_of([&] { (void)cubin_arch(ptx.code); }).find("not a cubin"), std::string::npos);
 }

@@ -42,13 +42,15 @@ TEST(IoCheck, WrongCountNamesTheInputs) {
 TEST(IoCheck, WrongShapeSaysExpectedAndGot) {
   const plan::TensorSpec images = spec("images", DType::kFloat32, {1, 3, 640, 640});
   EXPECT_NO_THROW(check_input(images, {1, 3, 640, 640}, DType::kFloat32));
-  const std::string message =
-      error_of([&] { check_input(images, {1, 3, 320, 320}, DType::kFloat32); });
+  const std::string message = error_of([&] {
+    check_input(images, {1, 3, 320, 320}, DType::kFloat32);
+  });
   EXPECT_NE(message.find("input 'images': expected shape [1, 3, 640, 640], got [1, 3, 320, 320]"),
             std::string::npos)
       << message;
-  EXPECT_NE(error_of([&] { check_input(images, {3, 640, 640}, DType::kFloat32); })
-                .find("got [3, 640, 640]"),
+  EXPECT_NE(error_of([&] {
+              check_input(images, {3, 640, 640}, DType::kFloat32);
+            }).find("got [3, 640, 640]"),
             std::string::npos);
 }
 
@@ -65,8 +67,9 @@ TEST(IoCheck, DynamicDimAcceptsExtentsWithinItsProfile) {
   plan::TensorSpec batch = spec("x", DType::kFloat32, {plan::kDynamicDim, 4});
   batch.profile = plan::ShapeProfile{{1, 4}, {8, 4}, {16, 4}};
   EXPECT_NO_THROW(check_input(batch, {16, 4}, DType::kFloat32));
-  EXPECT_NE(error_of([&] { check_input(batch, {17, 4}, DType::kFloat32); })
-                .find("expected shape [?, 4], got [17, 4]"),
+  EXPECT_NE(error_of([&] {
+              check_input(batch, {17, 4}, DType::kFloat32);
+            }).find("expected shape [?, 4], got [17, 4]"),
             std::string::npos);
 }
 
@@ -75,13 +78,13 @@ TEST(OutputTrim, FirstAxisKeepsTheLeadingRows) {
   const HostTensor trimmed = detail::trim_to_extent(full, 0, 3);
   EXPECT_EQ(trimmed.shape(), (Shape{3, 2}));
   const auto values = trimmed.values<float>();
-  EXPECT_EQ(std::vector<float>(values.begin(), values.end()), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(std::vector<float>(values.begin(), values.end()),
+            (std::vector<float>{1, 2, 3, 4, 5, 6}));
 }
 
 TEST(OutputTrim, InnerAxisKeepsTheLeadingColumnsOfEveryRow) {
   // NonZero's output [rank, count]: trimming axis 1.
-  const HostTensor full =
-      HostTensor::from_values<std::int64_t>({2, 4}, {0, 1, 2, 9, 5, 6, 7, 9});
+  const HostTensor full = HostTensor::from_values<std::int64_t>({2, 4}, {0, 1, 2, 9, 5, 6, 7, 9});
   const HostTensor trimmed = detail::trim_to_extent(full, 1, 3);
   EXPECT_EQ(trimmed.shape(), (Shape{2, 3}));
   const auto values = trimmed.values<std::int64_t>();

@@ -42,8 +42,9 @@ TEST(PlanChecks, UnknownLayerKindIsRefusedNamingLayerAndKernel) {
   plan::Plan plan = chain_plan("sm_90");
   plan.layers[1].kernel = "ref.Gather";
   const std::string message = model_error_of([&] { check_plan_runnable(plan, "sm_90"); });
-  EXPECT_TRUE(contains(message, "layer 'copy_sum' uses kernel 'ref.Gather' which this runtime "
-                                "does not know: rebuild the engine with this version"))
+  EXPECT_TRUE(contains(message,
+                       "layer 'copy_sum' uses kernel 'ref.Gather' which this runtime "
+                       "does not know: rebuild the engine with this version"))
       << message;
 }
 
@@ -65,16 +66,15 @@ TEST(PlanChecks, PlanForAnotherArchitectureIsRefusedWithWhatToDo) {
 TEST(PlanChecks, PlanOfAnotherMinorVersionIsRefused) {
   plan::Plan plan = chain_plan("sm_90");
   plan.header.library_version = "0.0.1";
-  const std::string message =
-      model_error_of([&] { check_plan_runnable(plan, "sm_90", "0.1.0"); });
+  const std::string message = model_error_of([&] { check_plan_runnable(plan, "sm_90", "0.1.0"); });
   EXPECT_TRUE(contains(message, "built by trtutils 0.0.1")) << message;
 }
 
 TEST(PlanChecks, InconsistentPlanIsRefusedByValidation) {
   plan::Plan plan = chain_plan("sm_90");
   plan.tensors[3].arena = {8000, 4000};  // beyond the 8192-byte arena
-  EXPECT_TRUE(contains(model_error_of([&] { check_plan_runnable(plan, "sm_90"); }),
-                       "inconsistent plan"));
+  EXPECT_TRUE(
+      contains(model_error_of([&] { check_plan_runnable(plan, "sm_90"); }), "inconsistent plan"));
 }
 
 TEST(PlanChecks, DynamicShapesAreRefused) {

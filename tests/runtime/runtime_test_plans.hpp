@@ -57,8 +57,8 @@ std::vector<std::byte> scalar_bytes(T value) {
 
 struct KernelArg {
   bool is_tensor;
-  plan::TensorId tensor;           // for pointers
-  std::vector<std::byte> scalar;   // for scalars
+  plan::TensorId tensor;          // for pointers
+  std::vector<std::byte> scalar;  // for scalars
 };
 
 inline plan::LayerParams nvrtc_params(const char* source, const char* entry,
@@ -145,16 +145,22 @@ inline plan::Plan chain_plan(const std::string& arch) {
   p.arena_bytes = 8192;
   p.io = {spec_of(p.tensors[0]), spec_of(p.tensors[4])};
   const std::int64_t grid = (n + 255) / 256;
-  p.layers.push_back({"add_bias", kinds::kNvrtcKernel, {0, 1}, {2},
+  p.layers.push_back({"add_bias",
+                      kinds::kNvrtcKernel,
+                      {0, 1},
+                      {2},
                       nvrtc_params(kAddSource, "add", arch, grid, 256,
                                    {pointer(0), pointer(1), pointer(2), scalar<int>(n)}),
                       plan::Precision::kFloat32});
   p.layers.push_back({"copy_sum", kinds::kCopy, {2}, {3}, {}, plan::Precision::kFloat32});
-  p.layers.push_back({"scale", kinds::kNvrtcKernel, {3}, {4},
-                      nvrtc_params(kScaleSource, "scale", arch, grid, 256,
-                                   {pointer(3), pointer(4), scalar<float>(kChainScale),
-                                    scalar<int>(n)}),
-                      plan::Precision::kFloat32});
+  p.layers.push_back(
+      {"scale",
+       kinds::kNvrtcKernel,
+       {3},
+       {4},
+       nvrtc_params(kScaleSource, "scale", arch, grid, 256,
+                    {pointer(3), pointer(4), scalar<float>(kChainScale), scalar<int>(n)}),
+       plan::Precision::kFloat32});
   return p;
 }
 
@@ -184,8 +190,8 @@ inline plan::Plan positives_plan(const std::string& arch) {
   plan::LayerParams params = nvrtc_params(kPositivesSource, "positives", arch, 1, 1,
                                           {pointer(0), pointer(1), pointer(2), scalar<int>(n)});
   params.set(std::string(kinds::kDynamicExtentPrefix) + "0", std::int64_t{2});
-  p.layers.push_back({"positives", kinds::kNvrtcKernel, {0}, {1, 2}, params,
-                      plan::Precision::kFloat32});
+  p.layers.push_back(
+      {"positives", kinds::kNvrtcKernel, {0}, {1, 2}, params, plan::Precision::kFloat32});
   return p;
 }
 

@@ -19,7 +19,7 @@ struct CreateEngineOptions {
   /// CUDA device to load on; it is left current.
   int device = 0;
   /// Null: a new Logger at `log_severity` writing to stderr.
-  std::shared_ptr<Logger> logger;
+  std::shared_ptr<Logger> logger{};
   Severity log_severity = Severity::kWarning;
 };
 
@@ -27,7 +27,7 @@ struct CreateEngineOptions {
 struct CreatedEngine {
   std::shared_ptr<const Engine> engine;
   std::unique_ptr<ExecutionContext> context;
-  std::shared_ptr<Logger> logger;
+  std::shared_ptr<Logger> logger{};
   core::Stream stream;
 };
 

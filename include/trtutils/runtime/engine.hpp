@@ -27,7 +27,7 @@ class ExecutionContext;
 
 struct EngineOptions {
   /// Receives load messages (info: sizes, verbose: layers). Null: Logger::default_logger().
-  std::shared_ptr<Logger> logger;
+  std::shared_ptr<Logger> logger{};
 };
 
 /// Device memory an engine and each of its contexts use.

@@ -39,9 +39,9 @@ struct TRTEngineOptions {
   /// CUDA device to load on.
   int device = 0;
   /// Null: Logger::default_logger().
-  std::shared_ptr<Logger> logger;
+  std::shared_ptr<Logger> logger{};
   /// Passed to the registered ONNX builder for ".onnx" paths (e.g. "precision" -> "fp16").
-  std::map<std::string, std::string> build_options;
+  std::map<std::string, std::string> build_options{};
 };
 
 class TRTEngine {

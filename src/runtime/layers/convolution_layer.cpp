@@ -34,11 +34,10 @@ class ConvolutionLayer final : public Layer {
 
   std::string detail() const override {
     const gpu::ConvolutionAlgorithm& chosen = *plan_.algorithm();
-    return trtutils::detail::concat("cuDNN algorithm ", chosen.algorithm, ", math type ",
-                                    chosen.math_type, ", ", chosen.workspace_bytes,
-                                    " bytes of workspace, epilogue ",
-                                    chosen.fused_epilogue ? "fused" : "separate", ", ",
-                                    gpu::to_string(plan_.desc().layout));
+    return trtutils::detail::concat(
+        "cuDNN algorithm ", chosen.algorithm, ", math type ", chosen.math_type, ", ",
+        chosen.workspace_bytes, " bytes of workspace, epilogue ",
+        chosen.fused_epilogue ? "fused" : "separate", ", ", gpu::to_string(plan_.desc().layout));
   }
   std::size_t workspace_bytes() const override { return plan_.workspace_bytes(); }
   bool needs_cudnn() const override { return true; }

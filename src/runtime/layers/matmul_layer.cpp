@@ -54,11 +54,10 @@ class MatmulLayer final : public Layer {
     const auto at = [&](plan::TensorId id) -> void* {
       return id == plan::kAbsentTensor ? nullptr : addresses[id];
     };
-    const gpu::MatmulBuffers buffers{at(tensors_.a), at(tensors_.b), at(tensors_.c),
-                                     at(tensors_.d), at(tensors_.bias)};
+    const gpu::MatmulBuffers buffers{at(tensors_.a), at(tensors_.b), at(tensors_.c), at(tensors_.d),
+                                     at(tensors_.bias)};
     static_cast<MatmulState*>(state)->plan.execute(*resources.cublaslt, resources.stream, buffers,
-                                                   resources.workspace,
-                                                   resources.workspace_bytes);
+                                                   resources.workspace, resources.workspace_bytes);
   }
 
  private:

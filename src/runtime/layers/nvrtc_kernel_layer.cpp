@@ -26,8 +26,8 @@ dim3 read_dim3(const plan::LayerDesc& desc, const char* name) {
   std::array<unsigned, 3> dims{};
   for (std::size_t i = 0; i < 3; ++i) {
     if (values[i] <= 0 || values[i] > 0x7fffffff) {
-      throw ModelError(trtutils::detail::concat(layer_prefix(desc), "'", name, "'[", i, "] is ",
-                                                values[i]));
+      throw ModelError(
+          trtutils::detail::concat(layer_prefix(desc), "'", name, "'[", i, "] is ", values[i]));
     }
     dims[i] = static_cast<unsigned>(values[i]);
   }
@@ -64,9 +64,9 @@ class NvrtcKernelLayer final : public Layer {
 
   std::string detail() const override {
     return trtutils::detail::concat(kernel_.name(), " grid (", grid_.x, ", ", grid_.y, ", ",
-                                    grid_.z, ") block (", block_.x, ", ", block_.y, ", ",
-                                    block_.z, ") shared ", shared_, " bytes, ",
-                                    template_.args.count(), " arguments");
+                                    grid_.z, ") block (", block_.x, ", ", block_.y, ", ", block_.z,
+                                    ") shared ", shared_, " bytes, ", template_.args.count(),
+                                    " arguments");
   }
 
   std::unique_ptr<LayerState> create_state(TensorAddresses addresses) const override {
