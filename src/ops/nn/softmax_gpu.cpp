@@ -53,8 +53,8 @@ void lower_softmax(LoweringContext& ctx) {
       ops::gpu::cuda_type(y.dtype) +
       "* yr = y + base;\n"
       "  " +
-      t +
-      " max = -INFINITY;\n"
+      t + " max = (" + t + ")" + lowest_literal(t == "double" ? DType::kFloat64 : DType::kFloat32) +
+      ";\n"
       "  for (long long k = threadIdx.x; k < length; k += blockDim.x) { const " +
       t + " v = " + value +
       "; if (v > max) max = v; }\n"

@@ -1,0 +1,153 @@
+// GPU lowerings of the nn family's generated-kernel ops: MaxPool (+Indices),
+// AveragePool, GlobalAveragePool, GlobalMaxPool, BatchNormalization,
+// InstanceNormalization, LayerNormalization, Softmax, LogSoftmax.
+// CPU: every generated source compiles with NVRTC for sm_90 in every
+// precision; refusals. GPU (skipped without one): random inputs vs the CPU
+// reference (f32 rel L2 1e-5, f16 1e-2; indices exactly).
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gpu_lowering/library_layers.hpp"
+
+namespace trtutils::testing {
+namespace {
+
+using plan::Precision;
+
+HostTensor random_tensor(Shape shape, unsigned seed = 5, float low = -2.0F, float high = 2.0F) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(low, high);
+  std::vector<float> v(static_cast<std::size_t>(element_count(shape)));
+  for (float& x : v) x = dist(rng);
+  return HostTensor::from_values(std::move(shape), v);
+}
+
+ir::Attributes attrs(std::initializer_list<std::pair<const char*, ir::Attribute>> list) {
+  ir::Attributes a;
+  for (const auto& [name, value] : list) a.set(name, value);
+  return a;
+}
+
+using Ints = std::vector<std::int64_t>;
+
+/// The sample nodes, built fresh for each use (NodeUnderTest is not copyable).
+std::vector<std::unique_ptr<NodeUnderTest>> sample_nodes() {
+  std::vector<std::unique_ptr<NodeUnderTest>> n;
+  const auto add = [&](auto&&... args) {
+    n.push_back(std::make_unique<NodeUnderTest>(std::forward<decltype(args)>(args)...));
+  };
+  const HostTensor x = random_tensor({2, 3, 7, 8});
+  add("MaxPool", std::vector<HostTensor>{x},
+      attrs({{"kernel_shape", Ints{3, 2}},
+             {"strides", Ints{2, 2}},
+             {"pads", Ints{1, 0, 1, 1}},
+             {"ceil_mode", std::int64_t{1}},
+             {"dilations", Ints{1, 2}}}),
+      17, 2);
+  add("MaxPool", std::vector<HostTensor>{x},
+      attrs({{"kernel_shape", Ints{2, 2}},
+             {"storage_order", std::int64_t{1}},
+             {"auto_pad", std::string("SAME_UPPER")}}),
+      17, 2);
+  add("MaxPool", std::vector<HostTensor>{random_tensor({1, 2, 9})},
+      attrs({{"kernel_shape", Ints{3}}, {"strides", Ints{2}}}));
+  add("AveragePool", std::vector<HostTensor>{x},
+      attrs({{"kernel_shape", Ints{3, 3}},
+             {"strides", Ints{2, 2}},
+             {"pads", Ints{1, 1, 1, 1}},
+             {"ceil_mode", std::int64_t{1}},
+             {"count_include_pad", std::int64_t{1}}}));
+  add("AveragePool", std::vector<HostTensor>{x},
+      attrs({{"kernel_shape", Ints{3, 3}},
+             {"strides", Ints{2, 2}},
+             {"pads", Ints{1, 1, 1, 1}},
+             {"ceil_mode", std::int64_t{1}}}));
+  add("AveragePool", std::vector<HostTensor>{random_tensor({1, 2, 4, 5, 6})},
+      attrs({{"kernel_shape", Ints{2, 2, 2}}, {"dilations", Ints{1, 2, 1}}}), 19);
+  add("GlobalAveragePool", std::vector<HostTensor>{random_tensor({2, 3, 33, 17})});
+  add("GlobalMaxPool", std::vector<HostTensor>{random_tensor({2, 3, 33, 17})});
+  add("BatchNormalization",
+      std::vector<HostTensor>{x, random_tensor({3}, 1), random_tensor({3}, 2),
+                              random_tensor({3}, 3), random_tensor({3}, 4, 0.5F, 2.0F)},
+      attrs({{"epsilon", 1e-3F}}));
+  add("InstanceNormalization",
+      std::vector<HostTensor>{random_tensor({2, 3, 20, 30}), random_tensor({3}, 1),
+                              random_tensor({3}, 2)});
+  add("LayerNormalization",
+      std::vector<HostTensor>{random_tensor({4, 6, 40}), random_tensor({40}, 1),
+                              random_tensor({40}, 2)},
+      attrs({{"axis", std::int64_t{-1}}}), 17, 3);
+  add("LayerNormalization",
+      std::vector<HostTensor>{random_tensor({4, 6, 5}), random_tensor({6, 1}, 1), HostTensor()},
+      attrs({{"axis", std::int64_t{1}}}), 17, 1);
+  add("Softmax", std::vector<HostTensor>{random_tensor({3, 5, 300}, 9, -20.0F, 20.0F)});
+  add("Softmax", std::vector<HostTensor>{random_tensor({3, 5, 7})},
+      attrs({{"axis", std::int64_t{1}}}));
+  add("Softmax", std::vector<HostTensor>{random_tensor({3, 5, 7})},
+      attrs({{"axis", std::int64_t{1}}}), 11);  // coerced to 2-D [3, 35]
+  add("LogSoftmax", std::vector<HostTensor>{random_tensor({4, 1000}, 3, -30.0F, 30.0F)});
+  add("LogSoftmax", std::vector<HostTensor>{random_tensor({2, 3, 4})},
+      attrs({{"axis", std::int64_t{0}}}));
+  return n;
+}
+
+TEST(NnKernelLowering, EveryGeneratedSourceCompilesInEveryPrecision) {
+  for (const auto& t : sample_nodes()) {
+    for (Precision p : {Precision::kFloat32, Precision::kFloat16, Precision::kBFloat16}) {
+      EXPECT_EQ(expect_compiles(*t, p).size(), 1u) << t->node().describe();
+    }
+  }
+}
+
+TEST(NnKernelLowering, DoubleAndIntegerInputsCompile) {
+  NodeUnderTest pool("MaxPool", {random_tensor({1, 2, 5, 5}).cast(DType::kInt8)},
+                     attrs({{"kernel_shape", Ints{2, 2}}}), 17, 2);
+  expect_compiles(pool, Precision::kFloat32);
+  NodeUnderTest softmax("Softmax", {random_tensor({3, 4}).cast(DType::kFloat64)});
+  expect_compiles(softmax, Precision::kFloat32);
+  NodeUnderTest norm(
+      "LayerNormalization",
+      {random_tensor({3, 4}).cast(DType::kFloat64), random_tensor({4}).cast(DType::kFloat64)},
+      attrs({{"stash_type", std::int64_t{11}}}));
+  expect_compiles(norm, Precision::kFloat32);
+}
+
+TEST(NnKernelLowering, TrainingBatchNormalizationIsRefused) {
+  const HostTensor c = random_tensor({3});
+  NodeUnderTest t("BatchNormalization", {random_tensor({2, 3, 4}), c, c, c, c},
+                  attrs({{"training_mode", std::int64_t{1}}}), 15, 3);
+  EXPECT_THROW(t.lower(Precision::kFloat32), UnsupportedError);
+}
+
+TEST(NnKernelLowering, RowKernelsLaunchOneBlockPerRow) {
+  NodeUnderTest softmax("Softmax", {random_tensor({3, 5, 7})}, attrs({{"axis", std::int64_t{1}}}));
+  const auto launches = softmax.lower(Precision::kFloat32)->launches();
+  EXPECT_EQ(launches.at(0).grid[0], 21u);  // 3 outer x 7 inner rows of 5
+  NodeUnderTest legacy("Softmax", {random_tensor({3, 5, 7})}, attrs({{"axis", std::int64_t{1}}}),
+                       11);
+  EXPECT_EQ(legacy.lower(Precision::kFloat32)->launches().at(0).grid[0], 3u);
+  NodeUnderTest norm("LayerNormalization", {random_tensor({4, 6, 40}), random_tensor({40})});
+  EXPECT_EQ(norm.lower(Precision::kFloat32)->launches().at(0).grid[0], 24u);
+}
+
+TEST(NnKernelLowering, HalfPrecisionKeepsStatisticsInFloat) {
+  NodeUnderTest norm("LayerNormalization", {random_tensor({4, 40}), random_tensor({40})});
+  const std::string source = norm.lower(Precision::kFloat16)->launches().at(0).source;
+  EXPECT_NE(source.find("__shared__ float shared"), std::string::npos);
+  EXPECT_NE(source.find("__half2float"), std::string::npos);
+}
+
+TEST(NnKernelLoweringGpu, MatchesTheCpuReference) {
+  TRTUTILS_REQUIRE_GPU();
+  for (const auto& t : sample_nodes()) {
+    SCOPED_TRACE(t->node().describe());
+    expect_close_to_cpu(*t, Precision::kFloat32, 1e-5);
+    expect_close_to_cpu(*t, Precision::kFloat16, 1e-2);
+  }
+}
+
+}  // namespace
+}  // namespace trtutils::testing
