@@ -75,6 +75,13 @@ void bind_graph_io(const ir::Graph& graph, PlanAssembler& assembler) {
       assembler.bind(out, assembler.add_tensor(out->name(), out->dtype(),
                                                ir::to_static(*out->shape()),
                                                plan::TensorKind::kOutput));
+    } else if (!out->is_constant() && !assembler.tensor_of(out)) {
+      // Computed in the build precision, cast to the declared dtype at the end;
+      // the output's own name stays free for its engine output tensor.
+      const DType device = assembler.device_dtype(out->dtype());
+      assembler.bind(out, assembler.add_tensor(detail::concat(out->name(), ":", dtype_name(device)),
+                                               device, ir::to_static(*out->shape()),
+                                               plan::TensorKind::kActivation));
     }
   }
 }
@@ -82,6 +89,10 @@ void bind_graph_io(const ir::Graph& graph, PlanAssembler& assembler) {
 /// After all nodes: graph outputs not written in place get a cast or copy.
 void finish_graph_outputs(const ir::Graph& graph, PlanAssembler& assembler) {
   for (const ir::Value* out : graph.outputs()) {
+    if (out->is_constant() && !assembler.tensor_of(out)) {
+      // Keep the output's name free for its engine output tensor.
+      assembler.bind(out, assembler.add_constant(out->name() + ":constant", out->constant()));
+    }
     const plan::TensorId source = assembler.tensor_for(*out);
     if (assembler.plan().tensor(source).kind == plan::TensorKind::kOutput &&
         assembler.plan().tensor(source).name == out->name()) {

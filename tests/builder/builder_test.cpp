@@ -1,0 +1,232 @@
+// The builder on the CPU (autotune off, arch given): option validation,
+// error reports, IO/precision casts, alias rules, weights packing, arena,
+// cubins, and that the plan survives write/read. Lowerings here are the
+// test's own (a registry copy), so the builder is checked independently of
+// the op families' GPU code.
+#include <gtest/gtest.h>
+
+#include "ops/gpu_codegen.hpp"
+#include "trtutils/builder/builder.hpp"
+#include "trtutils/ops/gpu_lowering.hpp"
+#include "trtutils/plan/layer_kinds.hpp"
+#include "trtutils/plan/plan_reader.hpp"
+#include "trtutils/plan/plan_writer.hpp"
+
+namespace trtutils::builder {
+namespace {
+
+namespace lk = plan::layer_kinds;
+
+void unary_kernel(ops::LoweringContext& ctx) {
+  const ops::GpuTensor x = ctx.input(0);
+  const ops::GpuTensor y = ctx.output(0);
+  ops::KernelLaunch launch;
+  launch.entry = "test_relu";
+  launch.source = ops::gpu::kernel_preamble() + "extern \"C\" __global__ void test_relu(const " +
+                  ops::gpu::cuda_type(x.dtype) + "* x, " + ops::gpu::cuda_type(y.dtype) +
+                  "* y, long long n) { for (long long i = trt_tid(); i < n; i += trt_stride()) { "
+                  "float v = " + ops::gpu::load_expr(x.dtype, "x[i]") + "; y[i] = " +
+                  ops::gpu::store_expr(y.dtype, "v > 0 ? v : 0.0f") + "; } }\n";
+  launch.arguments = {ops::KernelArgument::pointer_to(x), ops::KernelArgument::pointer_to(y),
+                      ops::KernelArgument::scalar<long long>(x.element_count())};
+  ops::gpu::set_linear_launch(launch, x.element_count());
+  ctx.emit_kernel("relu", std::move(launch));
+}
+
+/// The builtin registry with test lowerings for Relu (a kernel) and Reshape (an alias).
+const ops::OpRegistry& test_registry() {
+  static const ops::OpRegistry registry = [] {
+    ops::OpRegistry r;
+    for (const std::string& op : ops::OpRegistry::builtin().op_types()) {
+      const ops::OpSchema* s = ops::OpRegistry::builtin().find(op);
+      if (!s) continue;
+      ops::OpSchema copy = *s;
+      copy.lower_gpu = {};
+      if (op == "Relu") copy.lower_gpu = unary_kernel;
+      if (op == "Reshape") copy.lower_gpu = [](ops::LoweringContext& c) { c.alias_output(0, 0); };
+      r.add(std::move(copy));
+    }
+    return r;
+  }();
+  return registry;
+}
+
+BuildOptions cpu_options() {
+  BuildOptions o;
+  o.autotune = false;
+  o.target_arch = "sm_90";
+  o.fuse = false;
+  return o;
+}
+
+ir::Value* input(ir::Graph& g, const std::string& name, ir::DimList dims) {
+  ir::Value* v = g.add_value(name);
+  v->set_dtype(DType::kFloat32);
+  v->set_shape(std::move(dims));
+  g.inputs().push_back(v);
+  return v;
+}
+
+ir::Value* add(ir::Graph& g, const std::string& op, std::vector<ir::Value*> ins) {
+  ir::Value* out = g.add_unique_value(op + "_out");
+  g.add_node(op, op + std::to_string(g.node_count()), std::move(ins), {out});
+  return out;
+}
+
+ir::Value* shape_constant(ir::Graph& g, const std::string& name, std::vector<std::int64_t> dims) {
+  ir::Value* v = g.add_value(name);
+  const auto n = static_cast<std::int64_t>(dims.size());
+  v->set_constant(HostTensor::from_values<std::int64_t>({n}, dims));
+  return v;
+}
+
+/// x[2,3] -> Relu -> Reshape[6] -> Relu -> y; and z = Reshape(x) (an alias of an input).
+ir::Graph relu_reshape_graph(ir::DimList x_dims = {2, 3}) {
+  ir::Graph g;
+  g.opset_imports[""] = 17;
+  ir::Value* x = input(g, "x", std::move(x_dims));
+  ir::Value* a = add(g, "Relu", {x});
+  ir::Value* r = add(g, "Reshape", {a, shape_constant(g, "s", {6})});
+  g.outputs().push_back(add(g, "Relu", {r}));
+  g.outputs().push_back(add(g, "Reshape", {x, shape_constant(g, "s2", {3, 2})}));
+  return g;
+}
+
+int count_kernel(const plan::Plan& p, const std::string& kernel) {
+  int n = 0;
+  for (const auto& l : p.layers) n += l.kernel == kernel;
+  return n;
+}
+
+TEST(BuildOptions, RejectsBadValues) {
+  BuildOptions o = cpu_options();
+  o.target_arch = "compute_90";
+  EXPECT_THROW(validate_options(o), InvalidArgument);
+  o = cpu_options();
+  o.batch = BatchProfile{4, 2, 8};
+  EXPECT_THROW(validate_options(o), InvalidArgument);
+  o = cpu_options();
+  o.autotune = true;
+  o.max_workspace_bytes = 0;
+  EXPECT_THROW(validate_options(o), InvalidArgument);
+  EXPECT_NO_THROW(validate_options(cpu_options()));
+}
+
+TEST(Builder, BuildsWithoutAGpuWhenArchIsGiven) {
+  const plan::Plan p = build(relu_reshape_graph(), cpu_options(), test_registry());
+  EXPECT_EQ(p.header.target_arch, "sm_90");
+  ASSERT_EQ(p.io.size(), 3u);
+  EXPECT_EQ(p.io[0].name, "x");
+  // Two Relu kernels; the internal Reshape is free (alias), the Reshape of
+  // the input x into a graph output must copy (outputs never share an input's bytes).
+  EXPECT_EQ(count_kernel(p, lk::kNvrtcKernel), 2);
+  EXPECT_EQ(count_kernel(p, lk::kCopy), 1);
+  for (const auto& l : p.layers) {
+    if (l.kernel == lk::kNvrtcKernel) {
+      EXPECT_FALSE(l.params.get_bytes(lk::nvrtc::kCubin).empty());
+    }
+  }
+}
+
+TEST(Builder, InternalAliasSharesTheTensor) {
+  const plan::Plan p = build(relu_reshape_graph(), cpu_options(), test_registry());
+  // Relu#1 writes an activation that Relu#2 reads directly (no tensor for the Reshape).
+  std::vector<const plan::LayerDesc*> kernels;
+  for (const auto& l : p.layers) if (l.kernel == lk::kNvrtcKernel) kernels.push_back(&l);
+  ASSERT_EQ(kernels.size(), 2u);
+  EXPECT_EQ(kernels[0]->outputs.at(0), kernels[1]->inputs.at(0));
+}
+
+TEST(Builder, Fp16BuildCastsAtTheBoundary) {
+  BuildOptions o = cpu_options();
+  o.precision = plan::Precision::kFloat16;
+  const plan::Plan p = build(relu_reshape_graph(), o, test_registry());
+  EXPECT_EQ(p.io[0].dtype, DType::kFloat32);
+  EXPECT_EQ(p.io[1].dtype, DType::kFloat32);
+  for (const auto& t : p.tensors) {
+    if (t.kind == plan::TensorKind::kActivation) {
+      EXPECT_EQ(t.dtype, DType::kFloat16) << t.name;
+    }
+  }
+  // cast in, Relu, Relu, cast out; cast in -> f32 output z (a cast, not a copy).
+  EXPECT_EQ(count_kernel(p, lk::kNvrtcKernel), 5);
+}
+
+TEST(Builder, DynamicInputDimIsNamed) {
+  try {
+    build(relu_reshape_graph({ir::Dim::symbolic("batch"), 3}), cpu_options(), test_registry());
+    FAIL() << "expected an error";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("input 'x' dim 0 ('batch')"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Builder, BatchSpecialisesTheDynamicDim) {
+  ir::Graph g;
+  g.opset_imports[""] = 17;
+  g.outputs().push_back(add(g, "Relu", {input(g, "x", {ir::Dim::symbolic("n"), 3})}));
+  BuildOptions o = cpu_options();
+  o.batch = BatchProfile{1, 4, 8};
+  const plan::Plan p = build(std::move(g), o, test_registry());
+  EXPECT_EQ(p.io[0].dims, (std::vector<std::int64_t>{4, 3}));
+}
+
+TEST(Builder, EveryNodeWithoutALoweringIsListedAtOnce) {
+  ir::Graph g;
+  g.opset_imports[""] = 17;
+  ir::Value* x = input(g, "x", {4});
+  ir::Value* a = add(g, "Sigmoid", {x});
+  g.outputs().push_back(add(g, "Tanh", {a}));
+  try {
+    build(std::move(g), cpu_options(), test_registry());
+    FAIL() << "expected UnsupportedError";
+  } catch (const UnsupportedError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("Sigmoid"), std::string::npos) << what;
+    EXPECT_NE(what.find("Tanh"), std::string::npos) << what;
+  }
+}
+
+TEST(Builder, ConstantInputMustBeAGraphInput) {
+  BuildOptions o = cpu_options();
+  o.constant_inputs["nope"] = HostTensor::from_values<float>({1}, {1.0f});
+  EXPECT_THROW(build(relu_reshape_graph(), o, test_registry()), InvalidArgument);
+}
+
+TEST(Builder, PlanSurvivesWriteAndRead) {
+  const plan::Plan p = build(relu_reshape_graph(), cpu_options(), test_registry());
+  const std::vector<std::byte> bytes = plan::write_plan_bytes(p);
+  EXPECT_EQ(plan::read_plan_bytes(bytes), p);
+  EXPECT_EQ(p.arena_bytes % 256, 0u);
+}
+
+}  // namespace
+}  // namespace trtutils::builder
+
+namespace trtutils::builder {
+namespace {
+
+TEST(Builder, FoldedGraphOutputIsCopiedFromTheWeights) {
+  ir::Graph g;
+  g.opset_imports[""] = 17;
+  ir::Value* x = input(g, "x", {2});
+  g.outputs().push_back(add(g, "Relu", {x}));
+  ir::Value* c = g.add_value("c");
+  c->set_constant(HostTensor::from_values<float>({3}, {1.0f, -2.0f, 3.0f}));
+  ir::Value* c2 = g.add_value("c2");
+  c2->set_constant(HostTensor::from_values<float>({3}, {1.0f, -2.0f, 3.0f}));
+  g.outputs().push_back(add(g, "Relu", {c}));   // folds to a constant output
+  g.outputs().push_back(add(g, "Relu", {c2}));  // the same bytes: one weights entry
+  const plan::Plan p = build(std::move(g), cpu_options(), test_registry());
+  int constants = 0;
+  for (const auto& t : p.tensors) {
+    if (t.kind != plan::TensorKind::kConstant) continue;
+    ++constants;
+    EXPECT_EQ(t.weights.offset % plan::kWeightsAlignment, 0u);
+  }
+  EXPECT_EQ(constants, 1);
+  EXPECT_EQ(count_kernel(p, lk::kCopy), 2);
+}
+
+}  // namespace
+}  // namespace trtutils::builder
