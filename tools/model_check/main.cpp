@@ -1,0 +1,545 @@
+// trtutils-model-check: whole-model correctness of the engine against a
+// PyTorch float64 oracle (bench/models/export_models.py writes the folders).
+//
+// For each model folder DIR (model.onnx, input.npy or input_<i>.npy,
+// output_<i>.npy) and each precision asked for: build the ONNX model with the
+// builder, save the plan to DIR/model.<prec>.engine, load that file with the
+// runtime's TRTEngine, run it on the inputs and compare every output with
+// output_<i>.npy by relative L2 error ||out - ref|| / ||ref|| (in double).
+// Optionally the CPU ReferenceExecutor runs the same model in fp32, for
+// information. Prints a table and ends with "model-check: N passed, N failed"
+// (one count per model and precision).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trtutils/builder/build_options.hpp"
+#include "trtutils/builder/builder.hpp"
+#include "trtutils/core/error.hpp"
+#include "trtutils/onnx/importer.hpp"
+#include "trtutils/ops/reference_executor.hpp"
+#include "trtutils/plan/plan.hpp"
+#include "trtutils/plan/plan_writer.hpp"
+#include "trtutils/runtime/trt_engine.hpp"
+#include "trtutils/tensor/host_tensor.hpp"
+#include "trtutils/tensor/npy.hpp"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+const char* kUsage =
+    "usage: trtutils-model-check DIR... [--precision fp32|fp16|both] [--json FILE]\n"
+    "                            [--cpu-reference] [--cpu-reference-max-mb N]\n"
+    "                            [--no-autotune] [--target-arch sm_XX] [--timing-cache FILE]\n"
+    "                            [--runs N]\n"
+    "                            [--fp32-tolerance X] [--fp16-tolerance X] [--verbose]\n"
+    "  DIR                    a model folder: model.onnx, input.npy (or input_<i>.npy),\n"
+    "                         output_<i>.npy (see bench/models/export_models.py)\n"
+    "  --precision P          fp32, fp16 or both (default both)\n"
+    "  --json FILE            also write the results as JSON\n"
+    "  --cpu-reference        run the CPU ReferenceExecutor (fp32) on every model, for\n"
+    "                         information; by default only on models whose model.onnx\n"
+    "                         is at most --cpu-reference-max-mb (default 2) MB\n"
+    "  --no-autotune          build without timing cuDNN / cuBLASLt candidates\n"
+    "  --target-arch sm_XX    build for this architecture (default: the GPU's; with\n"
+    "                         --no-autotune the build itself needs no GPU)\n"
+    "  --timing-cache FILE    reuse autotuning results across builds\n"
+    "  --runs N               timed executions after the checked one (default 5; 0: none)\n"
+    "  --fp32-tolerance X     pass threshold on relative L2 for fp32 (default 1e-4)\n"
+    "  --fp16-tolerance X     pass threshold on relative L2 for fp16 (default 1e-2)\n"
+    "  --verbose              print the builder's progress\n"
+    "The table's 'build s' column is the build time; on cpu-ref rows, the CPU run time.\n"
+    "Exit status: 0 when every model passes at every precision, 1 otherwise, 2 on bad usage.\n";
+
+struct Options {
+  std::vector<fs::path> dirs;
+  std::vector<trtutils::plan::Precision> precisions;
+  fs::path json;
+  bool cpu_reference = false;
+  double cpu_reference_max_mb = 2.0;
+  bool autotune = true;
+  fs::path timing_cache;
+  std::string target_arch;
+  int runs = 5;
+  double fp32_tolerance = 1e-4;
+  double fp16_tolerance = 1e-2;
+  bool verbose = false;
+};
+
+struct OutputCheck {
+  std::string name;
+  std::string shape;
+  double rel_l2 = std::numeric_limits<double>::infinity();
+  double max_abs = std::numeric_limits<double>::infinity();
+  std::string problem;  // shape / count mismatch, non-finite values
+};
+
+struct Result {
+  std::string model;
+  std::string precision;  // "fp32", "fp16", or "cpu-ref" (information only)
+  double tolerance = 0.0;
+  double build_seconds = 0.0;
+  double run_ms = 0.0;  // median host-to-host execute(), 0 when not timed
+  std::size_t layers = 0;
+  double arena_mb = 0.0;
+  std::vector<OutputCheck> outputs;
+  std::string error;
+  bool counted = true;  // cpu-ref rows are information, not pass/fail
+  bool passed() const {
+    if (!error.empty() || outputs.empty()) return false;
+    return std::all_of(outputs.begin(), outputs.end(), [&](const OutputCheck& o) {
+      return o.problem.empty() && std::isfinite(o.rel_l2) && o.rel_l2 <= tolerance;
+    });
+  }
+};
+
+std::string shape_text(const trtutils::Shape& shape) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    text += (i ? "," : "") + std::to_string(shape[i]);
+  }
+  return text + "]";
+}
+
+/// ||out - ref|| / ||ref|| and max |out - ref| in double; a count or shape
+/// mismatch or a non-finite value is reported as a problem.
+OutputCheck compare(const std::string& name, const trtutils::HostTensor& out,
+                    const trtutils::HostTensor& ref) {
+  OutputCheck check;
+  check.name = name;
+  check.shape = shape_text(out.shape());
+  if (out.element_count() != ref.element_count()) {
+    check.problem = trtutils::detail::concat("output has ", out.element_count(), " elements ",
+                                             shape_text(out.shape()), ", reference ",
+                                             ref.element_count(), " ", shape_text(ref.shape()));
+    return check;
+  }
+  if (out.shape() != ref.shape()) {
+    check.problem =
+        trtutils::detail::concat("shape ", shape_text(out.shape()),
+                                 " differs from the reference's ", shape_text(ref.shape()));
+  }
+  const trtutils::HostTensor a = out.cast(trtutils::DType::kFloat64);
+  const trtutils::HostTensor b = ref.cast(trtutils::DType::kFloat64);
+  const auto av = a.values<double>();
+  const auto bv = b.values<double>();
+  double diff2 = 0.0;
+  double ref2 = 0.0;
+  double max_abs = 0.0;
+  std::int64_t non_finite = 0;
+  for (std::size_t i = 0; i < av.size(); ++i) {
+    if (!std::isfinite(av[i])) {
+      ++non_finite;
+      continue;
+    }
+    const double d = av[i] - bv[i];
+    diff2 += d * d;
+    ref2 += bv[i] * bv[i];
+    max_abs = std::max(max_abs, std::abs(d));
+  }
+  if (non_finite > 0) {
+    check.problem = trtutils::detail::concat(non_finite, " non-finite value(s) in the output");
+    return check;
+  }
+  check.max_abs = max_abs;
+  check.rel_l2 = ref2 > 0.0 ? std::sqrt(diff2 / ref2) : std::sqrt(diff2);
+  return check;
+}
+
+/// input.npy, or input_0.npy, input_1.npy, ... in engine-input order.
+std::vector<trtutils::HostTensor> read_inputs(const fs::path& dir) {
+  std::vector<trtutils::HostTensor> inputs;
+  if (fs::exists(dir / "input.npy")) {
+    inputs.push_back(trtutils::read_npy(dir / "input.npy"));
+    return inputs;
+  }
+  for (int i = 0; fs::exists(dir / ("input_" + std::to_string(i) + ".npy")); ++i) {
+    inputs.push_back(trtutils::read_npy(dir / ("input_" + std::to_string(i) + ".npy")));
+  }
+  TRTUTILS_CHECK(!inputs.empty(), "no input.npy or input_0.npy in ", dir.string(),
+                 ": export the model with bench/models/export_models.py");
+  return inputs;
+}
+
+std::vector<trtutils::HostTensor> read_references(const fs::path& dir) {
+  std::vector<trtutils::HostTensor> refs;
+  for (int i = 0; fs::exists(dir / ("output_" + std::to_string(i) + ".npy")); ++i) {
+    refs.push_back(trtutils::read_npy(dir / ("output_" + std::to_string(i) + ".npy")));
+  }
+  TRTUTILS_CHECK(!refs.empty(), "no output_0.npy in ", dir.string(),
+                 ": export the model with bench/models/export_models.py");
+  return refs;
+}
+
+std::string model_name(const fs::path& dir) {
+  fs::path p = dir.lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  return p.filename().string();
+}
+
+/// Inputs converted to what the engine declares (the export writes f32).
+std::vector<trtutils::HostTensor> fit_inputs(const trtutils::runtime::TRTEngine& engine,
+                                             const std::vector<trtutils::HostTensor>& inputs) {
+  const auto dtypes = engine.input_dtypes();
+  TRTUTILS_CHECK(dtypes.size() == inputs.size(), "the engine has ", dtypes.size(),
+                 " input(s), the folder ", inputs.size());
+  std::vector<trtutils::HostTensor> fitted;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    fitted.push_back(inputs[i].dtype() == dtypes[i] ? inputs[i] : inputs[i].cast(dtypes[i]));
+  }
+  return fitted;
+}
+
+void check_engine(const fs::path& dir, trtutils::plan::Precision precision, const Options& options,
+                  const std::vector<trtutils::HostTensor>& inputs,
+                  const std::vector<trtutils::HostTensor>& refs, Result& result) {
+  namespace tb = trtutils::builder;
+  tb::BuildOptions build_options;
+  build_options.precision = precision;
+  build_options.autotune = options.autotune;
+  build_options.timing_cache = options.timing_cache;
+  build_options.target_arch = options.target_arch;
+  if (options.verbose) {
+    build_options.progress = [name = result.model, prec = result.precision, last = std::string()](
+                                 std::string_view stage, double fraction) mutable {
+      if (stage == last) return;
+      last = std::string(stage);
+      std::cerr << "  [" << name << " " << prec << "] " << stage << " (" << std::fixed
+                << std::setprecision(0) << fraction * 100.0 << "%)\n";
+    };
+  }
+  const auto t0 = Clock::now();
+  trtutils::plan::Plan plan = tb::build(dir / "model.onnx", build_options);
+  result.build_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  result.layers = plan.layers.size();
+  result.arena_mb = static_cast<double>(plan.arena_bytes) / (1024.0 * 1024.0);
+
+  // Through the file: what a deployment does.
+  const fs::path engine_path = dir / ("model." + result.precision + ".engine");
+  trtutils::plan::write_plan(engine_path, plan);
+  trtutils::runtime::TRTEngine engine(engine_path);
+
+  const std::vector<trtutils::HostTensor> fitted = fit_inputs(engine, inputs);
+  const std::vector<trtutils::HostTensor> outputs = engine.execute(fitted);
+  const std::vector<std::string> names = engine.output_names();
+  if (outputs.size() != refs.size()) {
+    result.error = trtutils::detail::concat("the engine has ", outputs.size(),
+                                            " output(s), the reference ", refs.size());
+  }
+  for (std::size_t i = 0; i < std::min(outputs.size(), refs.size()); ++i) {
+    result.outputs.push_back(
+        compare(i < names.size() ? names[i] : std::to_string(i), outputs[i], refs[i]));
+  }
+
+  if (options.runs > 0) {
+    std::vector<double> ms;
+    for (int r = 0; r < options.runs; ++r) {
+      const auto s = Clock::now();
+      (void)engine.execute(fitted);
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    result.run_ms = ms[ms.size() / 2];
+  }
+}
+
+void check_cpu_reference(const fs::path& dir, const std::vector<trtutils::HostTensor>& inputs,
+                         const std::vector<trtutils::HostTensor>& refs, Result& result) {
+  const auto t0 = Clock::now();
+  trtutils::ir::Graph graph = trtutils::onnx::import_model(dir / "model.onnx");
+  trtutils::ops::ReferenceExecutor executor(graph);
+  trtutils::ops::TensorMap feed;
+  std::size_t next = 0;
+  for (const trtutils::ir::Value* input : graph.inputs()) {
+    if (input->is_constant()) continue;
+    TRTUTILS_CHECK(next < inputs.size(), "the model has more inputs than the folder holds");
+    const trtutils::HostTensor& given = inputs[next++];
+    feed.emplace(input->name(),
+                 given.dtype() == input->dtype() ? given : given.cast(input->dtype()));
+  }
+  const trtutils::ops::TensorMap outputs = executor.run(feed);
+  result.build_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  for (std::size_t i = 0; i < std::min(graph.outputs().size(), refs.size()); ++i) {
+    const std::string& name = graph.outputs()[i]->name();
+    const auto found = outputs.find(name);
+    TRTUTILS_CHECK(found != outputs.end(), "the reference executor returned no output '", name,
+                   "'");
+    result.outputs.push_back(compare(name, found->second, refs[i]));
+  }
+}
+
+std::string sci(double v) {
+  if (!std::isfinite(v)) return "inf";
+  std::ostringstream out;
+  out << std::scientific << std::setprecision(2) << v;
+  return out.str();
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(digits) << v;
+  return out.str();
+}
+
+std::string verdict(const Result& r) {
+  if (!r.counted) return r.error.empty() ? "info" : "error";
+  return r.passed() ? "PASS" : "FAIL";
+}
+
+void print_header(std::ostream& out) {
+  out << std::left << std::setw(20) << "model" << std::setw(9) << "prec" << std::right
+      << std::setw(9) << "build s" << std::setw(8) << "layers" << std::setw(10) << "run ms"
+      << "  " << std::left << std::setw(18) << "output" << std::setw(16) << "shape" << std::right
+      << std::setw(10) << "rel L2" << std::setw(10) << "max abs" << std::setw(9) << "tol"
+      << "  result\n";
+  out << std::string(121, '-') << "\n";
+}
+
+void print_result(std::ostream& out, const Result& r) {
+  const auto lead = [&](std::ostream& o) -> std::ostream& {
+    return o << std::left << std::setw(20) << r.model << std::setw(9) << r.precision << std::right
+             << std::setw(9) << fixed(r.build_seconds, 1) << std::setw(8)
+             << (r.counted && r.layers ? std::to_string(r.layers) : std::string("-"))
+             << std::setw(10) << (r.run_ms > 0.0 ? fixed(r.run_ms, 2) : std::string("-")) << "  ";
+  };
+  const std::string tol = r.counted ? sci(r.tolerance) : std::string("-");
+  if (r.outputs.empty()) {
+    lead(out) << std::left << std::setw(18) << "-" << std::setw(16) << "-" << std::right
+              << std::setw(10) << "-" << std::setw(10) << "-" << std::setw(9) << tol << "  "
+              << verdict(r) << "\n";
+  }
+  for (const OutputCheck& o : r.outputs) {
+    const bool ok = o.problem.empty() && std::isfinite(o.rel_l2) && o.rel_l2 <= r.tolerance;
+    lead(out) << std::left << std::setw(18) << o.name.substr(0, 17) << std::setw(16) << o.shape
+              << std::right << std::setw(10) << sci(o.rel_l2) << std::setw(10) << sci(o.max_abs)
+              << std::setw(9) << tol << "  "
+              << (r.counted ? (ok && r.error.empty() ? "PASS" : "FAIL") : verdict(r)) << "\n";
+    if (!o.problem.empty()) out << "    ! " << o.problem << "\n";
+  }
+  if (!r.error.empty()) {
+    std::istringstream lines(r.error);
+    std::string line;
+    int shown = 0;
+    while (std::getline(lines, line)) {
+      if (shown++ == 40) {
+        out << "    ! ... (more in the JSON)\n";
+        break;
+      }
+      out << "    ! " << line << "\n";
+    }
+  }
+  out.flush();
+}
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream out;
+  out << std::setprecision(6) << v;
+  return out.str();
+}
+
+void write_json(const fs::path& path, const std::vector<Result>& results, int passed, int failed) {
+  std::ofstream out(path);
+  TRTUTILS_CHECK(out.good(), "cannot write ", path.string());
+  out << "{\n  \"passed\": " << passed << ",\n  \"failed\": " << failed << ",\n  \"results\": [";
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const Result& r = results[i];
+    out << (i ? ",\n" : "\n") << "    {\"model\": " << json_string(r.model)
+        << ", \"precision\": " << json_string(r.precision)
+        << ", \"counted\": " << (r.counted ? "true" : "false")
+        << ", \"result\": " << json_string(verdict(r))
+        << ", \"tolerance\": " << json_number(r.counted ? r.tolerance : 0.0)
+        << ", \"build_seconds\": " << json_number(r.build_seconds)
+        << ", \"run_ms\": " << json_number(r.run_ms) << ", \"layers\": " << r.layers
+        << ", \"arena_mb\": " << json_number(r.arena_mb) << ", \"outputs\": [";
+    for (std::size_t j = 0; j < r.outputs.size(); ++j) {
+      const OutputCheck& o = r.outputs[j];
+      out << (j ? ", " : "") << "{\"name\": " << json_string(o.name)
+          << ", \"shape\": " << json_string(o.shape) << ", \"rel_l2\": " << json_number(o.rel_l2)
+          << ", \"max_abs\": " << json_number(o.max_abs)
+          << ", \"problem\": " << json_string(o.problem) << "}";
+    }
+    out << "], \"error\": " << json_string(r.error) << "}";
+  }
+  out << "\n  ]\n}\n";
+}
+
+std::optional<Options> parse(int argc, char** argv) {
+  Options options;
+  std::string precision = "both";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= argc) throw trtutils::InvalidArgument(std::string(flag) + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (arg == "--precision") {
+      precision = value("--precision");
+    } else if (arg == "--json") {
+      options.json = value("--json");
+    } else if (arg == "--cpu-reference") {
+      options.cpu_reference = true;
+    } else if (arg == "--cpu-reference-max-mb") {
+      options.cpu_reference_max_mb = std::stod(value("--cpu-reference-max-mb"));
+    } else if (arg == "--no-autotune") {
+      options.autotune = false;
+    } else if (arg == "--target-arch") {
+      options.target_arch = value("--target-arch");
+    } else if (arg == "--timing-cache") {
+      options.timing_cache = value("--timing-cache");
+    } else if (arg == "--runs") {
+      options.runs = std::stoi(value("--runs"));
+    } else if (arg == "--fp32-tolerance") {
+      options.fp32_tolerance = std::stod(value("--fp32-tolerance"));
+    } else if (arg == "--fp16-tolerance") {
+      options.fp16_tolerance = std::stod(value("--fp16-tolerance"));
+    } else if (arg == "--verbose") {
+      options.verbose = true;
+    } else if (arg.starts_with("-")) {
+      throw trtutils::InvalidArgument("unknown option " + arg);
+    } else {
+      options.dirs.emplace_back(arg);
+    }
+  }
+  if (precision == "both") {
+    options.precisions = {trtutils::plan::Precision::kFloat32, trtutils::plan::Precision::kFloat16};
+  } else if (precision == "fp32" || precision == "fp16") {
+    options.precisions = {trtutils::plan::precision_from_name(precision)};
+  } else {
+    throw trtutils::InvalidArgument("--precision takes fp32, fp16 or both, not '" + precision +
+                                    "'");
+  }
+  if (options.dirs.empty()) throw trtutils::InvalidArgument("no model folder given");
+  if (options.runs < 0) throw trtutils::InvalidArgument("--runs must be >= 0");
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  try {
+    options = *parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "trtutils-model-check: " << e.what() << "\n" << kUsage;
+    return kExitUsage;
+  }
+
+  std::vector<Result> results;
+  int passed = 0;
+  int failed = 0;
+  print_header(std::cout);
+  for (const fs::path& dir : options.dirs) {
+    const std::string name = model_name(dir);
+    std::vector<trtutils::HostTensor> inputs;
+    std::vector<trtutils::HostTensor> refs;
+    std::string load_error;
+    try {
+      TRTUTILS_CHECK(fs::exists(dir / "model.onnx"), "no model.onnx in ", dir.string());
+      inputs = read_inputs(dir);
+      refs = read_references(dir);
+    } catch (const std::exception& e) {
+      load_error = e.what();
+    }
+    for (const trtutils::plan::Precision precision : options.precisions) {
+      Result result;
+      result.model = name;
+      result.precision = std::string(trtutils::plan::precision_name(precision));
+      result.tolerance = precision == trtutils::plan::Precision::kFloat32 ? options.fp32_tolerance
+                                                                          : options.fp16_tolerance;
+      if (!load_error.empty()) {
+        result.error = load_error;
+      } else {
+        try {
+          check_engine(dir, precision, options, inputs, refs, result);
+        } catch (const std::exception& e) {
+          result.error = e.what();
+        }
+      }
+      (result.passed() ? passed : failed) += 1;
+      print_result(std::cout, result);
+      results.push_back(std::move(result));
+    }
+    std::error_code ec;
+    const auto onnx_bytes = fs::file_size(dir / "model.onnx", ec);
+    const bool small =
+        !ec && static_cast<double>(onnx_bytes) <= options.cpu_reference_max_mb * 1024.0 * 1024.0;
+    if (load_error.empty() && (options.cpu_reference || small)) {
+      Result result;
+      result.model = name;
+      result.precision = "cpu-ref";
+      result.counted = false;
+      result.tolerance = options.fp32_tolerance;
+      try {
+        check_cpu_reference(dir, inputs, refs, result);
+      } catch (const std::exception& e) {
+        result.error = e.what();
+      }
+      print_result(std::cout, result);
+      results.push_back(std::move(result));
+    }
+  }
+  if (!options.json.empty()) {
+    try {
+      write_json(options.json, results, passed, failed);
+    } catch (const std::exception& e) {
+      std::cerr << "trtutils-model-check: " << e.what() << "\n";
+      failed += 1;
+    }
+  }
+  std::cout << "model-check: " << passed << " passed, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
+}
