@@ -137,6 +137,7 @@ gpu::ConvolutionDesc convolution_desc_of(const plan::Plan& plan, const plan::Lay
   TRTUTILS_CHECK(activation >= conv::kIdentity && activation <= conv::kClippedRelu, "layer '",
                  layer.name, "': convolution activation ", activation, " is not one of 0..4");
   d.activation = static_cast<gpu::Activation>(activation);
+  d.allow_tf32 = p.get_int("allow_tf32", 0) != 0;  // runtime::kAllowTf32Param
   if (p.has(conv::kClipCeiling)) d.clip_ceiling = static_cast<float>(p.get_double(conv::kClipCeiling));
   return d;
 }
@@ -158,6 +159,7 @@ gpu::MatmulDesc matmul_desc_of(const plan::Plan& plan, const plan::LayerDesc& la
   d.batch_stride_c = p.get_int(mm::kBatchStrideC, -1);
   d.alpha = p.has(mm::kAlpha) ? static_cast<float>(p.get_double(mm::kAlpha)) : 1.0f;
   d.beta = p.has(mm::kBeta) ? static_cast<float>(p.get_double(mm::kBeta)) : 0.0f;
+  d.allow_tf32 = p.get_int("allow_tf32", 0) != 0;  // runtime::kAllowTf32Param
   const std::int64_t epilogue = p.get_int(mm::kEpilogue, mm::kNone);
   TRTUTILS_CHECK(epilogue >= mm::kNone && epilogue <= mm::kBiasGelu, "layer '", layer.name,
                  "': matmul epilogue ", epilogue, " is not one of 0..5");
