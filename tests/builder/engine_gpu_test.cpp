@@ -1,0 +1,134 @@
+// GPU: a tiny CNN (Conv -> Relu -> GlobalAveragePool -> Flatten -> Gemm) built
+// with the real op lowerings and run through TRTEngine, against the CPU
+// reference; and the plan written, read back in a fresh process (this binary
+// re-run with an environment variable) giving identical outputs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "gpu_test_support.hpp"
+#include "trtutils/builder/builder.hpp"
+#include "trtutils/ops/reference_executor.hpp"
+#include "trtutils/passes/passes.hpp"
+#include "trtutils/plan/plan_reader.hpp"
+#include "trtutils/plan/plan_writer.hpp"
+#include "trtutils/runtime/trt_engine.hpp"
+#include "trtutils/tensor/npy.hpp"
+
+namespace trtutils::builder {
+namespace {
+
+HostTensor ramp(Shape shape, float scale, float offset) {
+  HostTensor t(shape, DType::kFloat32);
+  float v = offset;
+  for (float& x : t.values<float>()) {
+    x = std::sin(v) * scale;
+    v += 0.37f;
+  }
+  return t;
+}
+
+ir::Graph tiny_cnn() {
+  ir::Graph g;
+  g.opset_imports[""] = 17;
+  ir::Value* x = g.add_value("image");
+  x->set_dtype(DType::kFloat32);
+  x->set_shape(ir::from_static({2, 3, 8, 8}));
+  g.inputs().push_back(x);
+  const auto constant = [&](const char* name, HostTensor t) {
+    ir::Value* v = g.add_value(name);
+    v->set_constant(std::move(t));
+    return v;
+  };
+  const auto node = [&](const char* op, std::vector<ir::Value*> ins, ir::Attributes a = {}) {
+    ir::Value* out = g.add_value(std::string(op) + "_out");
+    g.add_node(op, op, std::move(ins), {out}, std::move(a));
+    return out;
+  };
+  ir::Attributes conv;
+  conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  ir::Value* y = node("Conv", {x, constant("w", ramp({4, 3, 3, 3}, 0.4f, 0.1f)),
+                               constant("b", ramp({4}, 0.1f, 0.7f))}, conv);
+  y = node("Relu", {y});
+  y = node("GlobalAveragePool", {y});
+  y = node("Flatten", {y});
+  ir::Attributes gemm;
+  gemm.set("transB", std::int64_t{1});
+  g.outputs().push_back(node("Gemm", {y, constant("fc", ramp({5, 4}, 0.6f, 0.3f)),
+                                      constant("fc_b", ramp({5}, 0.2f, 1.1f))}, gemm));
+  return g;
+}
+
+void expect_close(const HostTensor& got, const HostTensor& want, double rtol) {
+  ASSERT_EQ(got.shape(), want.shape());
+  ASSERT_EQ(got.dtype(), want.dtype());
+  for (std::size_t i = 0; i < want.values<float>().size(); ++i) {
+    const double w = want.values<float>()[i];
+    EXPECT_NEAR(got.values<float>()[i], w, rtol * (1e-2 + std::fabs(w))) << "element " << i;
+  }
+}
+
+HostTensor reference_output(const HostTensor& image) {
+  const ir::Graph g = [] {
+    ir::Graph graph = tiny_cnn();
+    passes::infer_shapes(graph);
+    return graph;
+  }();
+  return ops::ReferenceExecutor(g).run({{"image", image}}).at("Gemm_out");
+}
+
+TEST(EngineGpu, TinyCnnMatchesTheCpuReference) {
+  TRTUTILS_REQUIRE_GPU();
+  const HostTensor image = ramp({2, 3, 8, 8}, 1.0f, 0.0f);
+  runtime::TRTEngine engine(build(tiny_cnn()));
+  const std::vector<HostTensor> out = engine.execute({image});
+  ASSERT_EQ(out.size(), 1u);
+  expect_close(out[0], reference_output(image), 1e-3);
+}
+
+TEST(EngineGpu, Fp16EngineIsClose) {
+  TRTUTILS_REQUIRE_GPU();
+  BuildOptions o;
+  o.precision = plan::Precision::kFloat16;
+  const HostTensor image = ramp({2, 3, 8, 8}, 1.0f, 0.0f);
+  runtime::TRTEngine engine(build(tiny_cnn(), o));
+  expect_close(engine.execute({image}).at(0), reference_output(image), 2e-2);
+}
+
+// Child side of the round trip: runs only when the parent sets the variables.
+TEST(EngineGpu, RoundTripChild) {
+  const char* plan_path = std::getenv("TRTUTILS_BUILDER_ROUNDTRIP_PLAN");
+  const char* out_path = std::getenv("TRTUTILS_BUILDER_ROUNDTRIP_OUT");
+  if (!plan_path || !out_path) GTEST_SKIP() << "run by EngineGpu.WrittenPlanGivesIdenticalOutputsInAFreshProcess";
+  runtime::TRTEngine engine{std::filesystem::path(plan_path)};
+  write_npy(out_path, engine.execute({ramp({2, 3, 8, 8}, 1.0f, 0.0f)}).at(0).view());
+}
+
+TEST(EngineGpu, WrittenPlanGivesIdenticalOutputsInAFreshProcess) {
+  TRTUTILS_REQUIRE_GPU();
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("trtutils_builder_roundtrip_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const plan::Plan p = build(tiny_cnn());
+  plan::write_plan(dir / "tiny.engine", p);
+  runtime::TRTEngine engine{plan::Plan(p)};
+  const HostTensor here = engine.execute({ramp({2, 3, 8, 8}, 1.0f, 0.0f)}).at(0);
+  const std::string command = "TRTUTILS_BUILDER_ROUNDTRIP_PLAN='" + (dir / "tiny.engine").string() +
+                              "' TRTUTILS_BUILDER_ROUNDTRIP_OUT='" + (dir / "out.npy").string() +
+                              "' " + std::filesystem::read_symlink("/proc/self/exe").string() +
+                              " --gtest_filter=EngineGpu.RoundTripChild > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  const HostTensor there = read_npy(dir / "out.npy");
+  ASSERT_EQ(there.shape(), here.shape());
+  for (std::size_t i = 0; i < here.values<float>().size(); ++i) {
+    EXPECT_EQ(there.values<float>()[i], here.values<float>()[i]) << "element " << i;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace trtutils::builder
