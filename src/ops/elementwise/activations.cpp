@@ -70,6 +70,7 @@ OpSchema prelu() {
   // y = x < 0 ? slope * x : x, slope broadcast to x's shape (unidirectional).
   OpSchema schema;
   schema.op_type = "PRelu";
+  schema.lower_gpu = gpu::lower_elementwise;
   schema.infer = [](InferContext& ctx) {
     check_input_type(ctx, 0, Types::kNumeric);
     broadcast_rule(ctx);

@@ -68,6 +68,7 @@ T integer_power(T base, std::int64_t exponent) {
 OpSchema pow_op() {
   OpSchema schema;
   schema.op_type = "Pow";
+  schema.lower_gpu = gpu::lower_elementwise;
   schema.infer = [](InferContext& ctx) {
     if (ctx.input_count() != 2) ctx.fail("needs exactly two inputs");
     refuse_legacy_axis_broadcast(ctx);

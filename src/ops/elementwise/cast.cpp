@@ -100,6 +100,7 @@ DType target_dtype(const ir::Attributes& attributes, const auto& ctx) {
 OpSchema cast() {
   OpSchema schema;
   schema.op_type = "Cast";
+  schema.lower_gpu = gpu::lower_elementwise;
   schema.infer = [](InferContext& ctx) {
     ctx.set_output(0, target_dtype(ctx.attributes(), ctx), ctx.input_shape(0));
   };
@@ -114,6 +115,7 @@ OpSchema cast() {
 OpSchema cast_like() {
   OpSchema schema;
   schema.op_type = "CastLike";
+  schema.lower_gpu = gpu::lower_elementwise;
   schema.infer = [](InferContext& ctx) {
     ctx.set_output(0, ctx.input_dtype(1), ctx.input_shape(0));
   };

@@ -31,6 +31,7 @@ T bound(const CpuContext& ctx, std::size_t index, const char* name, T fallback) 
 OpSchema clip() {
   OpSchema schema;
   schema.op_type = "Clip";
+  schema.lower_gpu = gpu::lower_elementwise;
   schema.infer = [](InferContext& ctx) {
     check_input_type(ctx, 0, Types::kNumeric);
     for (std::size_t i = 1; i < ctx.input_count(); ++i) {

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "ops/elementwise/gpu_elementwise.hpp"
 #include "ops/support.hpp"
 #include "trtutils/ops/registry.hpp"
 
@@ -119,6 +120,7 @@ template <Types types, typename Make>
 OpSchema unary_op(std::string op_type, Make make) {
   OpSchema schema;
   schema.op_type = std::move(op_type);
+  schema.lower_gpu = gpu::lower_elementwise;
   schema.infer = [](InferContext& ctx) {
     check_input_type(ctx, 0, types);
     ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
@@ -156,6 +158,7 @@ template <Types types, bool kBoolResult = false, typename Make>
 OpSchema binary_op(std::string op_type, Make make) {
   OpSchema schema;
   schema.op_type = std::move(op_type);
+  schema.lower_gpu = gpu::lower_elementwise;
   schema.infer = [](InferContext& ctx) {
     if (ctx.input_count() != 2) ctx.fail("needs exactly two inputs");
     refuse_legacy_axis_broadcast(ctx);

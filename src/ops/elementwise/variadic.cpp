@@ -25,6 +25,7 @@ template <Fold fold, Types types>
 OpSchema variadic_op(std::string op_type) {
   OpSchema schema;
   schema.op_type = std::move(op_type);
+  schema.lower_gpu = gpu::lower_elementwise;
   schema.infer = [](InferContext& ctx) {
     refuse_legacy_axis_broadcast(ctx);
     for (std::size_t i = 0; i < ctx.input_count(); ++i) {

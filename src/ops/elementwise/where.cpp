@@ -10,6 +10,7 @@ namespace {
 OpSchema where() {
   OpSchema schema;
   schema.op_type = "Where";
+  schema.lower_gpu = gpu::lower_elementwise;
   schema.infer = [](InferContext& ctx) {
     if (ctx.input_count() != 3) ctx.fail("needs three inputs (condition, X, Y)");
     check_input_type(ctx, 0, Types::kBool);

@@ -2,6 +2,7 @@
 // ConstantOfShape (https://onnx.ai/onnx/operators/onnx__ConstantOfShape.html).
 #include <cstring>
 
+#include "ops/elementwise/gpu_elementwise.hpp"
 #include "ops/generator/generator.hpp"
 
 namespace trtutils::ops::generator {
@@ -37,6 +38,11 @@ OpSchema constant() {
   OpSchema schema;
   schema.op_type = "Constant";
   schema.infer = [](InferContext& ctx) { ctx.set_output_constant(0, constant_value(ctx)); };
+  // The builder folds Constant nodes; one that reaches lowering is copied
+  // from an engine constant.
+  schema.lower_gpu = [](LoweringContext& ctx) {
+    emit_constant_copy(ctx, ctx.output(0), constant_value(LoweringView{ctx}));
+  };
   schema.run_cpu = [](const CpuContext& ctx) {
     std::vector<HostTensor> outputs;
     outputs.push_back(constant_value(ctx));
@@ -57,6 +63,14 @@ HostTensor fill_value(const Ctx& ctx) {
 OpSchema constant_of_shape() {
   OpSchema schema;
   schema.op_type = "ConstantOfShape";
+  schema.lower_gpu = [](LoweringContext& ctx) {
+    const HostTensor value = fill_value(LoweringView{ctx});
+    const DType dtype = value.dtype();
+    const std::string expression =
+        is_floating_point(dtype) ? gpu::literal(element_as_double(value.view(), 0), dtype)
+                                 : gpu::integer_literal(read_ints(value.cast(DType::kInt64))[0], dtype);
+    emit_fill(ctx, ctx.output(0), dtype, expression, "");
+  };
   schema.infer = [](InferContext& ctx) {
     const DType dtype = fill_value(ctx).dtype();
     if (const HostTensor* shape = ctx.input_constant(0)) {

@@ -1,6 +1,7 @@
 #pragma once
 // The generator family: ops whose outputs come from attributes, shapes or
 // scalars rather than element-wise math. One registration function per file.
+#include "ops/generator/gpu_generator.hpp"
 #include "ops/support.hpp"
 #include "trtutils/ops/registry.hpp"
 

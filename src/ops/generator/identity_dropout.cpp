@@ -2,6 +2,7 @@
 // This library does inference: Dropout copies its input and reports an
 // all-true mask. Training mode (opset >= 12 `training_mode` input true) is
 // only accepted when the ratio is 0, where it changes nothing.
+#include "ops/elementwise/gpu_elementwise.hpp"
 #include "ops/generator/generator.hpp"
 
 namespace trtutils::ops::generator {
@@ -11,6 +12,7 @@ namespace {
 OpSchema identity() {
   OpSchema schema;
   schema.op_type = "Identity";
+  schema.lower_gpu = [](LoweringContext& ctx) { alias_or_convert(ctx, 0, 0); };
   schema.infer = [](InferContext& ctx) {
     ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
   };
@@ -36,6 +38,23 @@ double ratio_of(const CpuContext& ctx) {
 OpSchema dropout() {
   OpSchema schema;
   schema.op_type = "Dropout";
+  schema.lower_gpu = [](LoweringContext& ctx) {
+    // Inference only: training mode must be known off (or the ratio zero).
+    if (ctx.has_input(2)) {
+      const HostTensor* training = ctx.input_constant(2);
+      const HostTensor* ratio = ctx.has_input(1) ? ctx.input_constant(1) : nullptr;
+      if (!training) ctx.unsupported("input 'training_mode' must be known at build time");
+      const bool zero_ratio = ratio && read_doubles(*ratio).at(0) == 0.0;
+      if (read_doubles(*training).at(0) != 0.0 && !zero_ratio) {
+        ctx.unsupported("training mode (random dropout) is not supported");
+      }
+    }
+    alias_or_convert(ctx, 0, 0);
+    if (ctx.output_count() > 1 && ctx.output(1).present()) {
+      const DType mask = mask_dtype(ctx.opset(), ctx.node().input(0)->dtype());
+      emit_fill(ctx, ctx.output(1), mask, gpu::literal(1.0, mask), "_mask");
+    }
+  };
   schema.infer = [](InferContext& ctx) {
     if (const HostTensor* training = ctx.input_constant(2)) {
       const HostTensor* ratio = ctx.input_constant(1);

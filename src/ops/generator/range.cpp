@@ -3,7 +3,9 @@
 // max(ceil((limit - start) / delta), 0) elements start + i * delta.
 #include <cmath>
 
+#include "ops/elementwise/gpu_elementwise.hpp"
 #include "ops/generator/generator.hpp"
+#include "ops/gpu_codegen.hpp"
 
 namespace trtutils::ops::generator {
 
@@ -56,6 +58,40 @@ auto with_scalars(const Ctx& ctx, const HostTensor& s, const HostTensor& l, cons
 OpSchema range() {
   OpSchema schema;
   schema.op_type = "Range";
+  // out[i] = start + i * delta, computed like the CPU reference (the product
+  // and sum rounded separately: no fused multiply-add).
+  schema.lower_gpu = [](LoweringContext& ctx) {
+    const HostTensor* s = ctx.input_constant(0);
+    const HostTensor* l = ctx.input_constant(1);
+    const HostTensor* d = ctx.input_constant(2);
+    if (!s || !l || !d) {
+      ctx.unsupported(
+          "inputs 'start', 'limit' and 'delta' must be known at build time (weights, folded "
+          "constants or BuildOptions::constant_inputs)");
+    }
+    const std::int64_t n = with_scalars(LoweringView{ctx}, *s, *l, *d,
+                                        [](auto start, auto limit, auto delta) {
+                                          return range_length(start, limit, delta);
+                                        });
+    const GpuTensor out = ctx.output(0);
+    if (out.element_count() != n) {
+      ctx.fail(detail::concat("output has ", out.element_count(), " elements, the range ", n));
+    }
+    const DType dtype = s->dtype();
+    std::string expression;
+    if (dtype == DType::kFloat32 || dtype == DType::kFloat64) {
+      const std::string start = gpu::literal(read_doubles(*s)[0], dtype);
+      const std::string delta = gpu::literal(read_doubles(*d)[0], dtype);
+      expression = dtype == DType::kFloat32
+                       ? "__fadd_rn(" + start + ", __fmul_rn((float)i, " + delta + "))"
+                       : "__dadd_rn(" + start + ", __dmul_rn((double)i, " + delta + "))";
+    } else {
+      const std::string type = gpu::cuda_type(dtype);
+      expression = "((" + type + ")(" + gpu::integer_literal(read_ints(*s)[0], dtype) + " + (" +
+                   type + ")i * " + gpu::integer_literal(read_ints(*d)[0], dtype) + "))";
+    }
+    emit_fill(ctx, out, dtype, expression, "");
+  };
   schema.infer = [](InferContext& ctx) {
     const HostTensor* s = ctx.input_constant(0);
     const HostTensor* l = ctx.input_constant(1);

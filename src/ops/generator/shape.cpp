@@ -24,6 +24,17 @@ std::pair<std::int64_t, std::int64_t> shape_slice(const ir::Attributes& a, std::
 OpSchema shape() {
   OpSchema schema;
   schema.op_type = "Shape";
+  // Shapes are static in the engine: the dims are an engine constant (the
+  // builder normally folds the node before lowering).
+  schema.lower_gpu = [](LoweringContext& ctx) {
+    const Shape& input = ctx.input(0).shape;
+    const auto [start, end] =
+        shape_slice(ctx.node().attributes(), static_cast<std::int64_t>(input.size()));
+    const std::vector<std::int64_t> dims(input.begin() + start, input.begin() + end);
+    emit_constant_copy(
+        ctx, ctx.output(0),
+        HostTensor::from_values<std::int64_t>({static_cast<std::int64_t>(dims.size())}, dims));
+  };
   schema.infer = [](InferContext& ctx) {
     const ir::MaybeShape& input = ctx.input_shape(0);
     if (!input) {
@@ -60,6 +71,10 @@ OpSchema shape() {
 OpSchema size() {
   OpSchema schema;
   schema.op_type = "Size";
+  schema.lower_gpu = [](LoweringContext& ctx) {
+    emit_constant_copy(ctx, ctx.output(0),
+                       HostTensor::from_values<std::int64_t>({}, {ctx.input(0).element_count()}));
+  };
   schema.infer = [](InferContext& ctx) {
     if (const std::optional<Shape> input = static_input_shape(ctx, 0)) {
       ctx.set_output_constant(0,
