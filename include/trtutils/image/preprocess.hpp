@@ -1,0 +1,196 @@
+#pragma once
+// Image pre-processing for vision models: resize (letterbox or plain),
+// colour order, normalisation and layout change from u8 HWC images to an f32
+// or f16 batch tensor, as ONE fused NVRTC kernel per configuration and one
+// launch per batch; and the CPU reference it is checked against.
+//
+// Sampling (identical on GPU and CPU, operation by operation; the kernel is
+// compiled with --fmad=false and both sides use explicit fmaf, so results
+// agree bit for bit):
+//   An image of size (sw, sh) is resized to (rw, rh) and placed at (left, top)
+//   in the (W, H) output. For output pixel (X, Y) inside that rectangle,
+//   dx = X - left, dy = Y - top and, in float,
+//     fx = (dx + 0.5f) * scale_x - 0.5f   with scale_x = float(double(sw) / rw)
+//     fy = (dy + 0.5f) * scale_y - 0.5f   with scale_y = float(double(sh) / rh)
+//     x0 = floor(fx), ax = fx - x0; if x0 < 0 { x0 = 0, ax = 0 };
+//     if x0 >= sw - 1 { x0 = sw - 1, ax = 0 }; x1 = min(x0 + 1, sw - 1)
+//     (the same for y), which is cv::resize INTER_LINEAR's half-pixel-centre
+//     rule with its border clamping;
+//     top = fmaf(ax, p(x1,y0) - p(x0,y0), p(x0,y0))
+//     bot = fmaf(ax, p(x1,y1) - p(x0,y1), p(x0,y1))
+//     v   = fmaf(ay, bot - top, top)
+//   Unlike cv::resize on u8 images, v is not rounded back to u8 and the
+//   weights are not fixed-point (INTER_RESIZE_COEF_BITS): values can differ
+//   from OpenCV's by up to about one grey level.
+//   Outside the rectangle v = pad_value (114 by default).
+//   Normalisation: out = fmaf(v, mul[c], add[c]) with mul = scale / std[c] and
+//   add = -mean[c] / std[c] computed in double on the host and rounded to
+//   float, i.e. out = (v * scale - mean) / std. f16 output rounds that float to
+//   nearest even.
+// Letterbox geometry follows Ultralytics' LetterBox: ratio
+// r = min(W / sw, H / sh) (double), rw = round(sw * r), rh = round(sh * r),
+// left = round((W - rw) / 2 - 0.1), top = round((H - rh) / 2 - 0.1).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "trtutils/core/event.hpp"
+#include "trtutils/core/kernel.hpp"
+#include "trtutils/core/memory.hpp"
+#include "trtutils/core/stream.hpp"
+#include "trtutils/image/image.hpp"
+#include "trtutils/tensor/dtype.hpp"
+#include "trtutils/tensor/host_tensor.hpp"
+
+namespace trtutils::image {
+
+enum class ResizeMode : std::uint8_t {
+  kLetterbox,  ///< keep the aspect ratio, centre, pad with pad_value
+  kStretch,    ///< plain bilinear resize to the output size
+};
+
+enum class TensorLayout : std::uint8_t {
+  kNCHW,  ///< planar: [B, C, H, W]
+  kNHWC,  ///< interleaved: [B, H, W, C]
+};
+
+/// Output channel order for colour images (Gray8 gives one channel).
+enum class ChannelOrder : std::uint8_t { kRGB, kBGR };
+
+struct PreprocessOptions {
+  int output_width = 640;
+  int output_height = 640;
+  ResizeMode resize = ResizeMode::kLetterbox;
+  TensorLayout layout = TensorLayout::kNCHW;
+  ChannelOrder channel_order = ChannelOrder::kRGB;
+  DType output_dtype = DType::kFloat32;  ///< kFloat32 or kFloat16
+  float pad_value = 114.0f;              ///< pixel value of the letterbox border, before normalisation
+  /// out = (v * scale - mean[c]) / std[c], channels in output order.
+  float scale = 1.0f / 255.0f;
+  std::array<float, 3> mean{0.0f, 0.0f, 0.0f};
+  std::array<float, 3> std{1.0f, 1.0f, 1.0f};
+};
+
+/// Throws InvalidArgument for an unusable option (non-positive size, dtype
+/// other than f32/f16, a zero std).
+void check_options(const PreprocessOptions& options);
+
+/// How one image was placed in the output; maps model coordinates back with
+/// x_image = (x_model - pad_x) / scale_x (see detection.hpp).
+struct ImageTransform {
+  int source_width = 0;
+  int source_height = 0;
+  int resized_width = 0;   ///< rw
+  int resized_height = 0;  ///< rh
+  int pad_left = 0;        ///< left
+  int pad_top = 0;         ///< top
+  /// Model units per image pixel: the letterbox ratio r for both axes, or
+  /// W / sw and H / sh for a stretch.
+  double scale_x = 1.0;
+  double scale_y = 1.0;
+};
+
+/// The placement of an sw x sh image under `options` (letterbox geometry above).
+ImageTransform compute_transform(int source_width, int source_height,
+                                 const PreprocessOptions& options);
+
+/// Shape of the batch tensor: [B, C, H, W] or [B, H, W, C].
+Shape output_shape(std::size_t batch, PixelFormat format, const PreprocessOptions& options);
+
+/// The per-channel multiplier and offset of the normalisation (output order).
+struct Normalisation {
+  std::array<float, 3> mul{};
+  std::array<float, 3> add{};
+};
+Normalisation normalisation_of(const PreprocessOptions& options);
+
+/// The CPU reference: the formulas above, written plainly. Images must be in
+/// host memory (kHost or kPinnedHost) and share one format. Fills
+/// `transforms` (resized to the batch) when given.
+HostTensor preprocess_reference(std::span<const ImageView> images, const PreprocessOptions& options,
+                                std::vector<ImageTransform>* transforms = nullptr);
+
+/// What the generated kernel is specialised on.
+struct PreprocessKernelConfig {
+  PixelFormat input_format = PixelFormat::kBGR8;
+  ChannelOrder channel_order = ChannelOrder::kRGB;
+  TensorLayout layout = TensorLayout::kNCHW;
+  DType output_dtype = DType::kFloat32;
+};
+
+/// The CUDA source of the fused kernel for `config` (kernel name
+/// kPreprocessKernelName, extern "C"). Compile with preprocess_nvrtc_options().
+std::string generate_preprocess_source(const PreprocessKernelConfig& config);
+inline constexpr const char* kPreprocessKernelName = "trtutils_preprocess";
+/// --fmad=false: the formulas contract exactly where they say fmaf, as on the CPU.
+std::vector<std::string> preprocess_nvrtc_options();
+
+/// One entry of the per-image table the kernel reads (device memory), 8-byte aligned.
+struct PreprocessImageParams {
+  std::uint64_t source = 0;  ///< device address of pixel (0, 0)
+  std::uint64_t stride_bytes = 0;
+  std::int32_t source_width = 0;
+  std::int32_t source_height = 0;
+  std::int32_t resized_width = 0;
+  std::int32_t resized_height = 0;
+  std::int32_t pad_left = 0;
+  std::int32_t pad_top = 0;
+  float scale_x = 1.0f;  ///< float(double(sw) / rw): source pixels per resized pixel
+  float scale_y = 1.0f;
+};
+static_assert(sizeof(PreprocessImageParams) == 48);
+
+/// GPU pre-processing for one PreprocessOptions. Owns its kernels (compiled
+/// on first use of a pixel format, through the NVRTC disk cache), a device
+/// parameter table and staging buffers, all grow-only: once a batch of some
+/// size has been processed, batches no larger allocate nothing.
+///
+/// Not thread-safe; use one per thread or stream. Staging buffers are reused
+/// by the next call, which first waits (on the host) for the previous call's
+/// uploads to finish reading them.
+class Preprocessor {
+ public:
+  explicit Preprocessor(PreprocessOptions options);
+  Preprocessor(Preprocessor&&) noexcept;
+  Preprocessor& operator=(Preprocessor&&) noexcept;
+  ~Preprocessor();
+
+  const PreprocessOptions& options() const noexcept { return options_; }
+
+  /// Bytes the output of `batch` images of `format` needs.
+  std::size_t output_bytes(std::size_t batch, PixelFormat format) const;
+
+  /// Queues the uploads (host images) and one kernel launch on `stream`,
+  /// writing the batch tensor to `output` (device memory, at least
+  /// output_bytes() bytes), and fills `transforms` (one per image). Returns
+  /// without waiting for the GPU.
+  void run(std::span<const ImageView> images, void* output, std::size_t output_capacity_bytes,
+           std::span<ImageTransform> transforms, core::StreamView stream);
+  /// The same, returning the transforms (allocates the vector).
+  std::vector<ImageTransform> run(std::span<const ImageView> images, void* output,
+                                  std::size_t output_capacity_bytes, core::StreamView stream);
+
+  /// Allocations made so far (device + pinned); a test of the grow-only rule.
+  std::size_t allocation_count() const noexcept { return allocations_; }
+
+ private:
+  const core::Kernel& kernel_for(PixelFormat format);
+  void reserve(std::size_t batch, std::size_t staging_bytes);
+
+  PreprocessOptions options_;
+  Normalisation norm_;
+  std::vector<std::pair<PixelFormat, std::unique_ptr<core::Kernel>>> kernels_;
+  core::PinnedBuffer params_host_;
+  core::DeviceBuffer params_device_;
+  core::PinnedBuffer staging_host_;
+  core::DeviceBuffer staging_device_;
+  std::unique_ptr<core::Event> uploads_done_;
+  bool uploads_pending_ = false;
+  std::size_t allocations_ = 0;
+};
+
+}  // namespace trtutils::image

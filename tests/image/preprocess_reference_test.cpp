@@ -1,0 +1,198 @@
+// The CPU reference of pre-processing against values worked out by hand, and
+// the generated kernel source compiled with NVRTC (no GPU needed).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "trtutils/core/nvrtc_compiler.hpp"
+#include "trtutils/image/preprocess.hpp"
+
+namespace {
+
+using namespace trtutils::image;
+using trtutils::DType;
+
+TEST(LetterboxGeometry, FullHdTo640IsOneThirdWith140RowsAboveAndBelow) {
+  const ImageTransform t = compute_transform(1920, 1080, PreprocessOptions{});
+  EXPECT_DOUBLE_EQ(t.scale_x, 1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(t.scale_y, 1.0 / 3.0);
+  EXPECT_EQ(t.resized_width, 640);
+  EXPECT_EQ(t.resized_height, 360);
+  EXPECT_EQ(t.pad_left, 0);
+  EXPECT_EQ(t.pad_top, 140);  // 640 - 360 - 140 = 140 below
+}
+
+TEST(LetterboxGeometry, PortraitImagePadsLeftAndRight) {
+  // 480x640 -> 640: r = 1, resized 480x640, dw = 80.
+  const ImageTransform t = compute_transform(480, 640, PreprocessOptions{});
+  EXPECT_EQ(t.resized_width, 480);
+  EXPECT_EQ(t.resized_height, 640);
+  EXPECT_EQ(t.pad_left, 80);
+  EXPECT_EQ(t.pad_top, 0);
+}
+
+TEST(LetterboxGeometry, OddPaddingPutsTheExtraPixelAfterTheImage) {
+  // 1x2000 -> 640: r = 0.32, resized round(0.32) = 0 -> clamped to 1 wide,
+  // 640 high; dw = 319.5, left = round(319.4) = 319, right = 320.
+  const ImageTransform t = compute_transform(1, 2000, PreprocessOptions{});
+  EXPECT_EQ(t.resized_width, 1);
+  EXPECT_EQ(t.resized_height, 640);
+  EXPECT_EQ(t.pad_left, 319);
+}
+
+TEST(StretchGeometry, ScalesEachAxisOnItsOwn) {
+  PreprocessOptions o;
+  o.resize = ResizeMode::kStretch;
+  const ImageTransform t = compute_transform(1280, 320, o);
+  EXPECT_EQ(t.resized_width, 640);
+  EXPECT_EQ(t.resized_height, 640);
+  EXPECT_DOUBLE_EQ(t.scale_x, 0.5);
+  EXPECT_DOUBLE_EQ(t.scale_y, 2.0);
+  EXPECT_EQ(t.pad_left, 0);
+  EXPECT_EQ(t.pad_top, 0);
+}
+
+// A 2x2 grey image upsampled to 4x4 (scale 0.5 each way):
+//   f(d) = (d + 0.5) * 0.5 - 0.5 = -0.25, 0.25, 0.75, 1.25 for d = 0..3
+//   -> taps (0,0 w0) [clamped], (0,1 w.25), (0,1 w.75), (1,1 w0) [clamped]
+// With pixels a=0 b=100 / c=200 d=40, row 0 is a + w (b - a) = 0, 25, 75, 100,
+// row 3 is c + w (d - c) = 200, 160, 80, 40; rows 1 and 2 blend those with
+// weights .25 and .75, e.g. (1,1) = 25 + .25 * (160 - 25) = 58.75.
+TEST(PreprocessReference, BilinearTwoByTwoToFourByFourMatchesHandValues) {
+  const std::vector<std::uint8_t> pixels = {0, 100, 200, 40};
+  const ImageView image{pixels.data(), 2, 2, 0, PixelFormat::kGray8, MemoryKind::kHost};
+  PreprocessOptions o;
+  o.output_width = 4;
+  o.output_height = 4;
+  o.resize = ResizeMode::kStretch;
+  o.scale = 1.0f;
+  const auto out = preprocess_reference(std::span(&image, 1), o);
+  ASSERT_EQ(out.shape(), (trtutils::Shape{1, 1, 4, 4}));
+  const std::vector<float> want = {0,   25,  75,    100,  //
+                                   50,  58.75f, 76.25f, 85,  //
+                                   150, 126.25f, 78.75f, 55,  //
+                                   200, 160, 80,    40};
+  const auto got = out.values<float>();
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_FLOAT_EQ(got[i], want[i]) << "element " << i;
+}
+
+TEST(PreprocessReference, LetterboxPadsWith114AndNormalises) {
+  // 2x1 BGR image into a 2x2 letterbox: r = 1, resized 2x1, top = round(0.4) = 0,
+  // so row 0 is the image and row 1 is padding.
+  const std::vector<std::uint8_t> pixels = {10, 20, 30, 40, 50, 60};  // B G R, B G R
+  const ImageView image{pixels.data(), 2, 1, 0, PixelFormat::kBGR8, MemoryKind::kHost};
+  PreprocessOptions o;
+  o.output_width = 2;
+  o.output_height = 2;
+  o.scale = 1.0f;
+  o.mean = {1.0f, 2.0f, 3.0f};
+  o.std = {2.0f, 4.0f, 0.5f};
+  std::vector<ImageTransform> transforms;
+  const auto out = preprocess_reference(std::span(&image, 1), o, &transforms);
+  ASSERT_EQ(transforms.size(), 1u);
+  EXPECT_EQ(transforms[0].pad_top, 0);
+  const auto v = out.values<float>();
+  // NCHW, RGB: channel 0 = R = (30 - 1) / 2, (60 - 1) / 2, pad (114 - 1) / 2.
+  EXPECT_FLOAT_EQ(v[0], 14.5f);
+  EXPECT_FLOAT_EQ(v[1], 29.5f);
+  EXPECT_FLOAT_EQ(v[2], 56.5f);
+  EXPECT_FLOAT_EQ(v[3], 56.5f);
+  // channel 1 = G = (20 - 2) / 4, (50 - 2) / 4
+  EXPECT_FLOAT_EQ(v[4], 4.5f);
+  EXPECT_FLOAT_EQ(v[5], 12.0f);
+  // channel 2 = B = (10 - 3) / 0.5, pad (114 - 3) / 0.5
+  EXPECT_FLOAT_EQ(v[8], 14.0f);
+  EXPECT_FLOAT_EQ(v[11], 222.0f);
+}
+
+TEST(PreprocessReference, NhwcBgrOrderKeepsTheSourceBytes) {
+  const std::vector<std::uint8_t> pixels = {1, 2, 3, 0, 4, 5, 6, 0};  // BGRA, two pixels
+  const ImageView image{pixels.data(), 2, 1, 0, PixelFormat::kBGRA8, MemoryKind::kHost};
+  PreprocessOptions o;
+  o.output_width = 2;
+  o.output_height = 1;
+  o.resize = ResizeMode::kStretch;
+  o.layout = TensorLayout::kNHWC;
+  o.channel_order = ChannelOrder::kBGR;
+  o.scale = 1.0f;
+  const auto out = preprocess_reference(std::span(&image, 1), o);
+  ASSERT_EQ(out.shape(), (trtutils::Shape{1, 1, 2, 3}));
+  const auto v = out.values<float>();
+  const std::vector<float> want = {1, 2, 3, 4, 5, 6};
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(v[i], want[i]);
+}
+
+TEST(PreprocessReference, HonoursTheRowStride) {
+  // 1x2 grey image with 3 bytes per row (2 of them padding).
+  const std::vector<std::uint8_t> pixels = {7, 99, 99, 9};
+  const ImageView image{pixels.data(), 1, 2, 3, PixelFormat::kGray8, MemoryKind::kHost};
+  PreprocessOptions o;
+  o.output_width = 1;
+  o.output_height = 2;
+  o.resize = ResizeMode::kStretch;
+  o.scale = 1.0f;
+  const auto out = preprocess_reference(std::span(&image, 1), o);
+  const auto v = out.values<float>();
+  EXPECT_EQ(v[0], 7.0f);
+  EXPECT_EQ(v[1], 9.0f);
+}
+
+TEST(PreprocessReference, F16OutputIsTheRoundedF32Value) {
+  const std::vector<std::uint8_t> pixels = {255, 1, 77};
+  const ImageView image{pixels.data(), 3, 1, 0, PixelFormat::kGray8, MemoryKind::kHost};
+  PreprocessOptions o;
+  o.output_width = 3;
+  o.output_height = 1;
+  o.resize = ResizeMode::kStretch;
+  const auto f32 = preprocess_reference(std::span(&image, 1), o);
+  o.output_dtype = DType::kFloat16;
+  const auto f16 = preprocess_reference(std::span(&image, 1), o);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(f16.values<trtutils::Half>()[i], trtutils::Half(f32.values<float>()[i]));
+  }
+}
+
+TEST(PreprocessReference, RefusesMixedFormatsAndDeviceImages) {
+  const std::vector<std::uint8_t> pixels(12, 0);
+  const ImageView bgr{pixels.data(), 2, 2, 0, PixelFormat::kBGR8, MemoryKind::kHost};
+  const ImageView gray{pixels.data(), 2, 2, 0, PixelFormat::kGray8, MemoryKind::kHost};
+  const std::vector<ImageView> mixed = {bgr, gray};
+  EXPECT_THROW(preprocess_reference(mixed, PreprocessOptions{}), trtutils::InvalidArgument);
+  ImageView device = bgr;
+  device.memory = MemoryKind::kDevice;
+  EXPECT_THROW(preprocess_reference(std::span(&device, 1), PreprocessOptions{}),
+               trtutils::InvalidArgument);
+  ImageView narrow = bgr;
+  narrow.stride_bytes = 5;
+  EXPECT_THROW(preprocess_reference(std::span(&narrow, 1), PreprocessOptions{}),
+               trtutils::InvalidArgument);
+}
+
+TEST(PreprocessKernelSource, CompilesForSm90InEveryConfiguration) {
+  for (const auto format : {PixelFormat::kBGR8, PixelFormat::kRGB8, PixelFormat::kBGRA8,
+                            PixelFormat::kRGBA8, PixelFormat::kGray8}) {
+    for (const auto layout : {TensorLayout::kNCHW, TensorLayout::kNHWC}) {
+      for (const auto dtype : {DType::kFloat32, DType::kFloat16}) {
+        const PreprocessKernelConfig config{format, ChannelOrder::kRGB, layout, dtype};
+        const auto compiled = trtutils::core::compile_to_ptx(generate_preprocess_source(config),
+                                                             kPreprocessKernelName,
+                                                             preprocess_nvrtc_options(), "sm_90");
+        EXPECT_NE(compiled.code.find(".entry trtutils_preprocess"), std::string::npos);
+        // --fmad=false: no contraction the CPU reference does not also make.
+        EXPECT_EQ(compiled.lowered_name, "trtutils_preprocess");
+      }
+    }
+  }
+}
+
+TEST(PreprocessKernelSource, SwapsChannelsOnlyWhenTheOrdersDiffer) {
+  const auto swap = generate_preprocess_source({PixelFormat::kBGR8, ChannelOrder::kRGB,
+                                                TensorLayout::kNCHW, DType::kFloat32});
+  const auto keep = generate_preprocess_source({PixelFormat::kRGB8, ChannelOrder::kRGB,
+                                                TensorLayout::kNCHW, DType::kFloat32});
+  EXPECT_NE(swap.find("return 2 - c;"), std::string::npos);
+  EXPECT_NE(keep.find("return c;"), std::string::npos);
+}
+
+}  // namespace
