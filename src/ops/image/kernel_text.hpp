@@ -43,18 +43,31 @@ inline std::string int_array(const std::vector<std::int64_t>& values) {
   return out + "}";
 }
 
-/// Replaces every "$NAME" in `text` by its value (names are matched longest first
-/// by the caller's ordering; keep names distinct prefixes-free).
-inline std::string substitute(std::string text,
+/// Replaces every "$NAME" in `text` by its value, in one pass; where names
+/// share a prefix ($T, $TOTAL) the longest matching name wins. Values are not
+/// rescanned.
+inline std::string substitute(const std::string& text,
                               const std::vector<std::pair<std::string, std::string>>& values) {
-  for (const auto& [name, value] : values) {
-    const std::string key = "$" + name;
-    for (std::size_t at = text.find(key); at != std::string::npos;
-         at = text.find(key, at + value.size())) {
-      text.replace(at, key.size(), value);
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    const std::pair<std::string, std::string>* best = nullptr;
+    if (text[at] == '$') {
+      for (const auto& entry : values) {
+        if (text.compare(at + 1, entry.first.size(), entry.first) == 0 &&
+            (best == nullptr || entry.first.size() > best->first.size())) {
+          best = &entry;
+        }
+      }
     }
+    if (best == nullptr) {
+      out += text[at++];
+      continue;
+    }
+    out += best->second;
+    at += 1 + best->first.size();
   }
-  return text;
+  return out;
 }
 
 /// An entry name unique to the node and the kernel's role.
