@@ -78,8 +78,8 @@ std::unique_ptr<NodeUnderTest> nms(const HostTensor& boxes, const HostTensor& sc
 }
 
 std::unique_ptr<NodeUnderTest> non_zero(const HostTensor& x) {
-  auto t = std::make_unique<NodeUnderTest>("NonZero", std::vector<HostTensor>{x}, ir::Attributes{},
-                                           13);
+  auto t =
+      std::make_unique<NodeUnderTest>("NonZero", std::vector<HostTensor>{x}, ir::Attributes{}, 13);
   t->node().output(0)->set_shape(
       ir::from_static({static_cast<std::int64_t>(x.rank()), x.element_count()}));
   return t;
@@ -160,11 +160,10 @@ TEST(DetectionLoweringSource, NonMaxSuppressionCompilesAndDeclaresItsExtent) {
     EXPECT_EQ(ctx->dynamic_extents().at(0).dtype, DType::kInt64);
   }
   // Run-time thresholds are read on the device.
-  NodeUnderTest runtime_thresholds(
-      "NonMaxSuppression",
-      {random_boxes(1, 5), random_floats({1, 2, 5}, 0, 1), ints({1}, {3}), floats({1}, {0.5F}),
-       floats({1}, {0.1F})},
-      {}, 11, 1, {2});
+  NodeUnderTest runtime_thresholds("NonMaxSuppression",
+                                   {random_boxes(1, 5), random_floats({1, 2, 5}, 0, 1),
+                                    ints({1}, {3}), floats({1}, {0.5F}), floats({1}, {0.1F})},
+                                   {}, 11, 1, {2});
   runtime_thresholds.node().output(0)->set_shape(ir::from_static({6, 3}));
   expect_compiles(runtime_thresholds, Precision::kFloat16);
   NodeUnderTest runtime_max("NonMaxSuppression",
@@ -255,7 +254,8 @@ TEST(DetectionLoweringGpu, TopKMatchesCpuIncludingTies) {
   TRTUTILS_REQUIRE_GPU();
   for (const Shape& shape : std::vector<Shape>{{1, 1}, {3, 37, 5}, {2, 1919, 1}, {1, 20000, 2}}) {
     for (const std::int64_t largest : {0, 1}) {
-      for (const std::int64_t k : {std::int64_t{1}, std::min<std::int64_t>(shape[1], 7), shape[1]}) {
+      for (const std::int64_t k :
+           {std::int64_t{1}, std::min<std::int64_t>(shape[1], 7), shape[1]}) {
         if (shape[1] == 20000 && k == shape[1]) continue;  // O(k n) selection: keep it short
         ir::Attributes a;
         a.set("axis", std::int64_t{1});

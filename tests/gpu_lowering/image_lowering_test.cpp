@@ -43,8 +43,7 @@ ir::Attributes resize_attributes(const std::string& mode, const std::string& coo
 
 /// Resize-13 of x by scales (roi/scales/sizes constant).
 std::unique_ptr<NodeUnderTest> resize_by_scales(const HostTensor& x, std::vector<float> scales,
-                                                ir::Attributes a,
-                                                std::vector<float> roi = {}) {
+                                                ir::Attributes a, std::vector<float> roi = {}) {
   const auto n = static_cast<std::int64_t>(scales.size());
   HostTensor roi_tensor = roi.empty() ? HostTensor() : floats({2 * n}, roi);
   return std::make_unique<NodeUnderTest>(
@@ -52,8 +51,8 @@ std::unique_ptr<NodeUnderTest> resize_by_scales(const HostTensor& x, std::vector
       std::set<std::size_t>{1, 2});
 }
 
-const std::vector<std::string> kCoordinateModes = {"half_pixel",   "pytorch_half_pixel",
-                                                   "align_corners", "asymmetric",
+const std::vector<std::string> kCoordinateModes = {"half_pixel",           "pytorch_half_pixel",
+                                                   "align_corners",        "asymmetric",
                                                    "tf_half_pixel_for_nn", "tf_crop_and_resize"};
 const std::vector<std::string> kNearestModes = {"round_prefer_floor", "round_prefer_ceil", "floor",
                                                 "ceil"};
@@ -64,8 +63,8 @@ const std::vector<float> kRoi = {0.0F, 0.0F, 0.1F, 0.2F, 1.0F, 1.0F, 0.9F, 1.1F}
 TEST(ImageLoweringSource, ResizeCompilesForEveryMode) {
   const HostTensor x = random_floats({1, 2, 5, 7});
   for (const std::string& coordinates : kCoordinateModes) {
-    auto t = resize_by_scales(x, {1.0F, 1.0F, 1.7F, 0.6F},
-                              resize_attributes("linear", coordinates), kRoi);
+    auto t = resize_by_scales(x, {1.0F, 1.0F, 1.7F, 0.6F}, resize_attributes("linear", coordinates),
+                              kRoi);
     expect_compiles(*t, Precision::kFloat32);
   }
   for (const std::string& nearest : kNearestModes) {
@@ -81,10 +80,9 @@ TEST(ImageLoweringSource, ResizeCompilesForEveryMode) {
 }
 
 TEST(ImageLoweringSource, ResizeBySizesUpsampleAndIntegersCompile) {
-  NodeUnderTest sizes("Resize",
-                      {random_floats({1, 1, 4, 4}), HostTensor(), HostTensor(),
-                       ints({4}, {1, 1, 7, 3})},
-                      resize_attributes("linear", "align_corners"), 13, 1, {3});
+  NodeUnderTest sizes(
+      "Resize", {random_floats({1, 1, 4, 4}), HostTensor(), HostTensor(), ints({4}, {1, 1, 7, 3})},
+      resize_attributes("linear", "align_corners"), 13, 1, {3});
   expect_compiles(sizes, Precision::kBFloat16);
   ir::Attributes nearest;
   nearest.set("mode", std::string("nearest"));
@@ -151,10 +149,11 @@ TEST(ImageLoweringSource, PadCompilesForEveryModeAndNeedsConstantPads) {
     expect_compiles(t, Precision::kFloat32);
   }
   // A run-time constant_value is read on the device.
-  NodeUnderTest runtime_value("Pad", {random_floats({2, 3}), ints({4}, {1, 1, 1, 1}), floats({}, {2})},
-                              {}, 19, 1, {1});
+  NodeUnderTest runtime_value(
+      "Pad", {random_floats({2, 3}), ints({4}, {1, 1, 1, 1}), floats({}, {2})}, {}, 19, 1, {1});
   expect_compiles(runtime_value, Precision::kFloat16);
-  NodeUnderTest runtime_pads("Pad", {random_floats({2, 3}), ints({4}, {1, 1, 1, 1})}, {}, 19, 1, {});
+  NodeUnderTest runtime_pads("Pad", {random_floats({2, 3}), ints({4}, {1, 1, 1, 1})}, {}, 19, 1,
+                             {});
   runtime_pads.node().output(0)->set_shape(ir::from_static({4, 5}));
   try {
     runtime_pads.lower(Precision::kFloat32);
@@ -191,8 +190,8 @@ TEST(ImageLoweringGpu, ResizeMatchesCpuForEveryMode) {
              {1, 1, 1.7F, 0.6F}, {1, 1, 2, 3}, {1, 1, 0.5F, 0.34F}, {1, 2, 1.25F, 1}}) {
       for (const std::string& coordinates : kCoordinateModes) {
         for (const std::string& nearest : kNearestModes) {
-          auto t = resize_by_scales(x, scales, resize_attributes("nearest", coordinates, nearest),
-                                    kRoi);
+          auto t =
+              resize_by_scales(x, scales, resize_attributes("nearest", coordinates, nearest), kRoi);
           expect_matches_cpu(*t, Precision::kFloat32, 1e-5);
         }
         auto linear = resize_by_scales(x, scales, resize_attributes("linear", coordinates), kRoi);
@@ -272,8 +271,8 @@ TEST(ImageLoweringGpu, PadMatchesCpuForEveryMode) {
     NodeUnderTest one("Pad", {random_floats({1, 1}), ints({4}, {2, 3, 1, 2})}, a, 19, 1, {1});
     expect_matches_cpu(one, Precision::kFloat32, 0.0);
   }
-  NodeUnderTest runtime_value("Pad", {random_floats({3, 5}), ints({4}, {1, 2, 3, 0}), floats({}, {7})},
-                              {}, 19, 1, {1});
+  NodeUnderTest runtime_value(
+      "Pad", {random_floats({3, 5}), ints({4}, {1, 2, 3, 0}), floats({}, {7})}, {}, 19, 1, {1});
   expect_matches_cpu(runtime_value, Precision::kFloat32, 0.0);
 }
 

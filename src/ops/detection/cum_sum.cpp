@@ -72,7 +72,6 @@ std::vector<HostTensor> run_cum_sum(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
-
 // --- GPU lowering --------------------------------------------------------------
 // One thread per scan line (outer x inner), summing exactly as the CPU does:
 // double for floating types (stored through float, except f64), long long
@@ -106,7 +105,9 @@ void lower_cum_sum(LoweringContext& ctx) {
     store = gpu::store_expr(x.dtype, "(float)sum");
   }
   const std::string entry = gpu::entry_name(ctx, "cum_sum");
-  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+  const std::string source =
+      gpu::kernel_preamble() +
+      gpu::substitute(R"(
 extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) {
   const long long N = $N, INNER = $INNER;
   for (long long line = trt_tid(); line < $LINES; line += trt_stride()) {
@@ -123,16 +124,16 @@ extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) 
   }
 }
 )",
-      {{"ENTRY", entry},
-       {"T", gpu::cuda_type(x.dtype)},
-       {"N", gpu::int_literal(n)},
-       {"INNER", gpu::int_literal(std::max<std::int64_t>(inner, 1))},
-       {"LINES", gpu::int_literal(n == 0 ? 0 : outer * inner)},
-       {"ACC", integral ? "long long" : "double"},
-       {"REVERSE", reverse ? "true" : "false"},
-       {"EXCLUSIVE", exclusive ? "true" : "false"},
-       {"WIDEN", widen},
-       {"STORE", store}});
+                      {{"ENTRY", entry},
+                       {"T", gpu::cuda_type(x.dtype)},
+                       {"N", gpu::int_literal(n)},
+                       {"INNER", gpu::int_literal(std::max<std::int64_t>(inner, 1))},
+                       {"LINES", gpu::int_literal(n == 0 ? 0 : outer * inner)},
+                       {"ACC", integral ? "long long" : "double"},
+                       {"REVERSE", reverse ? "true" : "false"},
+                       {"EXCLUSIVE", exclusive ? "true" : "false"},
+                       {"WIDEN", widen},
+                       {"STORE", store}});
   KernelLaunch launch;
   launch.source = source;
   launch.entry = entry;

@@ -105,7 +105,6 @@ std::vector<HostTensor> run_nms(const CpuContext& ctx) {
   return {HostTensor::from_values(Shape{rows, 3}, selected)};
 }
 
-
 // --- GPU lowering ----------------------------------------------------------------
 // selected_indices is allocated at its upper bound [B * C * min(M, S), 3]
 // (M = max_output_boxes_per_class, which must therefore be known at build
@@ -282,8 +281,8 @@ void lower_nms(LoweringContext& ctx) {
     }
     const GpuTensor t = ctx.input(slot);
     threshold_arguments.push_back(KernelArgument::pointer_to(t));
-    threshold_parameters += detail::concat(", const ", gpu::cuda_type(t.dtype), "* __restrict__ ",
-                                           name);
+    threshold_parameters +=
+        detail::concat(", const ", gpu::cuda_type(t.dtype), "* __restrict__ ", name);
     return "(double)" + gpu::load_expr(t.dtype, std::string(name) + "[0]");
   };
   const std::string iou = threshold(3, "iou_threshold_value", "0.0");
@@ -299,31 +298,34 @@ void lower_nms(LoweringContext& ctx) {
   };
   const std::string source =
       gpu::kernel_preamble() +
-      gpu::substitute(kNmsSource, {{"SELECT_ENTRY", select_entry},
-                                   {"COMPACT_ENTRY", compact_entry},
-                                   {"THRESHOLD_PARAMETERS", threshold_parameters},
-                                   {"B0", box(0)},
-                                   {"B1", box(1)},
-                                   {"B2", box(2)},
-                                   {"B3", box(3)},
-                                   {"B", gpu::cuda_type(boxes.dtype)},
-                                   {"SCORE_LOAD", gpu::load_expr(scores.dtype, "s[j]")},
-                                   {"S", gpu::cuda_type(scores.dtype)},
-                                   {"CENTER", center ? "true" : "false"},
-                                   {"SPATIAL", gpu::int_literal(spatial)},
-                                   {"P", gpu::int_literal(padded)},
-                                   {"CLASSES", gpu::int_literal(std::max<std::int64_t>(classes, 1))},
-                                   {"KEEP_MAX", gpu::int_literal(keep_max)},
-                                   {"PAIRS", gpu::int_literal(pairs)},
-                                   {"IOU", iou},
-                                   {"SCORE", score},
-                                   {"FILTER", filter ? "true" : "false"}});
+      gpu::substitute(kNmsSource,
+                      {{"SELECT_ENTRY", select_entry},
+                       {"COMPACT_ENTRY", compact_entry},
+                       {"THRESHOLD_PARAMETERS", threshold_parameters},
+                       {"B0", box(0)},
+                       {"B1", box(1)},
+                       {"B2", box(2)},
+                       {"B3", box(3)},
+                       {"B", gpu::cuda_type(boxes.dtype)},
+                       {"SCORE_LOAD", gpu::load_expr(scores.dtype, "s[j]")},
+                       {"S", gpu::cuda_type(scores.dtype)},
+                       {"CENTER", center ? "true" : "false"},
+                       {"SPATIAL", gpu::int_literal(spatial)},
+                       {"P", gpu::int_literal(padded)},
+                       {"CLASSES", gpu::int_literal(std::max<std::int64_t>(classes, 1))},
+                       {"KEEP_MAX", gpu::int_literal(keep_max)},
+                       {"PAIRS", gpu::int_literal(pairs)},
+                       {"IOU", iou},
+                       {"SCORE", score},
+                       {"FILTER", filter ? "true" : "false"}});
   const std::int64_t slots = std::max<std::int64_t>(pairs * padded, 1);
   const GpuTensor keys = ctx.add_scratch(DType::kFloat64, Shape{slots});
   const GpuTensor ids = ctx.add_scratch(DType::kInt32, Shape{slots});
   const GpuTensor dropped = ctx.add_scratch(DType::kUInt8, Shape{slots});
-  const GpuTensor kept = ctx.add_scratch(DType::kInt64, Shape{std::max<std::int64_t>(pairs * keep_max, 1)});
-  const GpuTensor kept_counts = ctx.add_scratch(DType::kInt64, Shape{std::max<std::int64_t>(pairs, 1)});
+  const GpuTensor kept =
+      ctx.add_scratch(DType::kInt64, Shape{std::max<std::int64_t>(pairs * keep_max, 1)});
+  const GpuTensor kept_counts =
+      ctx.add_scratch(DType::kInt64, Shape{std::max<std::int64_t>(pairs, 1)});
   const GpuTensor offsets = ctx.add_scratch(DType::kInt64, Shape{std::max<std::int64_t>(pairs, 1)});
   const GpuTensor count = ctx.add_scratch(DType::kInt64, Shape{});
   if (pairs > 0) {

@@ -35,7 +35,6 @@ std::vector<HostTensor> run_non_zero(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
-
 // --- GPU lowering ----------------------------------------------------------------
 // The output is allocated at its upper bound [rank, element count]; row d of
 // the true [rank, count] result is the first `count` entries of row d of that
@@ -106,7 +105,8 @@ void lower_non_zero(LoweringContext& ctx) {
     ctx.fail(detail::concat("NonZero's output must be allocated at its upper bound [", rank, ", ",
                             total, "] (or wider), got ", shape_to_string(y.shape)));
   }
-  const std::int64_t blocks = std::max<std::int64_t>(1, (total + kNonZeroBlock - 1) / kNonZeroBlock);
+  const std::int64_t blocks =
+      std::max<std::int64_t>(1, (total + kNonZeroBlock - 1) / kNonZeroBlock);
   const GpuTensor counts = ctx.add_scratch(DType::kInt64, Shape{blocks});
   const GpuTensor count = ctx.add_scratch(DType::kInt64, Shape{});
   const std::string count_entry = gpu::entry_name(ctx, "count");
@@ -151,8 +151,6 @@ void lower_non_zero(LoweringContext& ctx) {
 
 }  // namespace
 
-OpSchema non_zero_schema() {
-  return {"NonZero", "", infer_non_zero, run_non_zero, lower_non_zero};
-}
+OpSchema non_zero_schema() { return {"NonZero", "", infer_non_zero, run_non_zero, lower_non_zero}; }
 
 }  // namespace trtutils::ops::detection

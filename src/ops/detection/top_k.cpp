@@ -112,7 +112,6 @@ std::vector<HostTensor> run_top_k(const CpuContext& ctx) {
   return {std::move(values), std::move(indices)};
 }
 
-
 // --- GPU lowering ----------------------------------------------------------------
 // One block per row (outer x inner rows of n elements, stride inner). Keys
 // compare in the compute type (f16/bf16 as float); the order is total: better
@@ -253,11 +252,10 @@ void lower_top_k(LoweringContext& ctx) {
   const std::int64_t rows = k == 0 ? 0 : outer * inner;
 
   const std::string key_type = gpu::cuda_compute_type(x.dtype);
-  const std::int64_t key_bytes = x.dtype == DType::kFloat64 || x.dtype == DType::kInt64 ? 8
-                                 : x.dtype == DType::kFloat32 || x.dtype == DType::kInt32 ||
-                                         is_floating_point(x.dtype)
-                                     ? 4
-                                     : 1;
+  const std::int64_t key_bytes =
+      x.dtype == DType::kFloat64 || x.dtype == DType::kInt64                                 ? 8
+      : x.dtype == DType::kFloat32 || x.dtype == DType::kInt32 || is_floating_point(x.dtype) ? 4
+                                                                                             : 1;
   const std::int64_t padded = next_power_of_two(std::max<std::int64_t>(n, 1));
   const std::int64_t shared = padded * (key_bytes + 4) + 16;
   const bool bitonic = shared <= kTopKSharedLimit && n < (1LL << 30);

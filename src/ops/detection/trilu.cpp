@@ -50,7 +50,6 @@ std::vector<HostTensor> run_trilu(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
-
 // --- GPU lowering: one thread per element; k must be known at build time. ---
 void lower_trilu(LoweringContext& ctx) {
   const GpuTensor x = ctx.input(0);
@@ -66,7 +65,10 @@ void lower_trilu(LoweringContext& ctx) {
   const std::int64_t rows = x.shape[x.shape.size() - 2];
   const std::int64_t cols = x.shape[x.shape.size() - 1];
   const std::string entry = gpu::entry_name(ctx, "trilu");
-  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+  const std::string source =
+      gpu::kernel_preamble() +
+      gpu::substitute(
+          R"(
 extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) {
   const long long ROWS = $ROWS, COLS = $COLS, K = $K;
   for (long long linear = trt_tid(); linear < $TOTAL; linear += trt_stride()) {
@@ -76,14 +78,14 @@ extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) 
   }
 }
 )",
-      {{"ENTRY", entry},
-       {"T", gpu::cuda_type(x.dtype)},
-       {"ROWS", gpu::int_literal(std::max<std::int64_t>(rows, 1))},
-       {"COLS", gpu::int_literal(std::max<std::int64_t>(cols, 1))},
-       {"K", gpu::int_literal(k)},
-       {"TOTAL", gpu::int_literal(y.element_count())},
-       {"KEEP", upper ? "j - i >= K" : "j - i <= K"},
-       {"ZERO", x.dtype == DType::kBool ? "false" : gpu::store_expr(x.dtype, "0")}});
+          {{"ENTRY", entry},
+           {"T", gpu::cuda_type(x.dtype)},
+           {"ROWS", gpu::int_literal(std::max<std::int64_t>(rows, 1))},
+           {"COLS", gpu::int_literal(std::max<std::int64_t>(cols, 1))},
+           {"K", gpu::int_literal(k)},
+           {"TOTAL", gpu::int_literal(y.element_count())},
+           {"KEEP", upper ? "j - i >= K" : "j - i <= K"},
+           {"ZERO", x.dtype == DType::kBool ? "false" : gpu::store_expr(x.dtype, "0")}});
   KernelLaunch launch;
   launch.source = source;
   launch.entry = entry;

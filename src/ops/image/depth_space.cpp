@@ -110,7 +110,6 @@ std::vector<HostTensor> run_space_to_depth(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
-
 // --- GPU lowering -------------------------------------------------------------
 // One thread per output element, the CPU's index formulas.
 
@@ -135,15 +134,18 @@ void lower_depth_space(LoweringContext& ctx, bool to_space) {
       ctx.fail(detail::concat("height ", h, " and width ", w, " must be divisible by ", b));
     }
     expected = Shape{n, c * b * b, h / b, w / b};
-    index = "const long long block = o1 / C, ic = o1 % C;"
-            " const long long in = ((o0 * C + ic) * H + o2 * B + block / B) * W + o3 * B + block % B;";
+    index =
+        "const long long block = o1 / C, ic = o1 % C;"
+        " const long long in = ((o0 * C + ic) * H + o2 * B + block / B) * W + o3 * B + block % B;";
   }
   if (expected != y.shape) {
     ctx.fail(detail::concat("output shape ", shape_to_string(y.shape), " differs from ",
                             shape_to_string(expected)));
   }
   const std::string entry = gpu::entry_name(ctx, to_space ? "depth_to_space" : "space_to_depth");
-  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+  const std::string source =
+      gpu::kernel_preamble() +
+      gpu::substitute(R"(
 extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) {
   const long long B = $BLOCK, C = $CHANNELS, H = $HEIGHT, W = $WIDTH, OC = $OUT_C;
   const long long O1 = $O1, O2 = $O2, O3 = $O3;
@@ -156,18 +158,18 @@ extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) 
   }
 }
 )",
-      {{"ENTRY", entry},
-       {"T", gpu::cuda_type(x.dtype)},
-       {"BLOCK", gpu::int_literal(b)},
-       {"CHANNELS", gpu::int_literal(c)},
-       {"HEIGHT", gpu::int_literal(h)},
-       {"WIDTH", gpu::int_literal(w)},
-       {"OUT_C", gpu::int_literal(expected[1])},
-       {"O1", gpu::int_literal(std::max<std::int64_t>(expected[1], 1))},
-       {"O2", gpu::int_literal(std::max<std::int64_t>(expected[2], 1))},
-       {"O3", gpu::int_literal(std::max<std::int64_t>(expected[3], 1))},
-       {"TOTAL", gpu::int_literal(y.element_count())},
-       {"INDEX", index}});
+                      {{"ENTRY", entry},
+                       {"T", gpu::cuda_type(x.dtype)},
+                       {"BLOCK", gpu::int_literal(b)},
+                       {"CHANNELS", gpu::int_literal(c)},
+                       {"HEIGHT", gpu::int_literal(h)},
+                       {"WIDTH", gpu::int_literal(w)},
+                       {"OUT_C", gpu::int_literal(expected[1])},
+                       {"O1", gpu::int_literal(std::max<std::int64_t>(expected[1], 1))},
+                       {"O2", gpu::int_literal(std::max<std::int64_t>(expected[2], 1))},
+                       {"O3", gpu::int_literal(std::max<std::int64_t>(expected[3], 1))},
+                       {"TOTAL", gpu::int_literal(y.element_count())},
+                       {"INDEX", index}});
   KernelLaunch launch;
   launch.source = source;
   launch.entry = entry;

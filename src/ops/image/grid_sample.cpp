@@ -187,7 +187,6 @@ std::vector<HostTensor> run_grid_sample(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
-
 // --- GPU lowering -------------------------------------------------------------
 // One thread per output element. Coordinates (unnormalise, padding_mode,
 // floor / nearbyint) are computed in double exactly as above so every tap is
@@ -196,11 +195,14 @@ std::vector<HostTensor> run_grid_sample(const CpuContext& ctx) {
 
 std::string padding_code(const GridSampleAttributes& g) {
   switch (g.padding) {
-    case Padding::kZeros: return "return x;";
-    case Padding::kBorder: return "return fmin(fmax(x, 0.0), high);";
+    case Padding::kZeros:
+      return "return x;";
+    case Padding::kBorder:
+      return "return fmin(fmax(x, 0.0), high);";
     case Padding::kReflection:
-      return g.align_corners ? "return fmin(fmax(reflect(x, 0.0, high), 0.0), high);"
-                             : "return fmin(fmax(reflect(x, -0.5, (double)size - 0.5), 0.0), high);";
+      return g.align_corners
+                 ? "return fmin(fmax(reflect(x, 0.0, high), 0.0), high);"
+                 : "return fmin(fmax(reflect(x, -0.5, (double)size - 0.5), 0.0), high);";
   }
   return "return x;";
 }
@@ -250,7 +252,9 @@ void lower_grid_sample(LoweringContext& ctx) {
       break;
   }
   const std::string entry = gpu::entry_name(ctx, "grid_sample");
-  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+  const std::string source =
+      gpu::kernel_preamble() +
+      gpu::substitute(R"(
 typedef $WTYPE W;
 #define H $HEIGHT
 #define WIDTH $WIDTH_VALUE
@@ -294,26 +298,26 @@ extern "C" __global__ void $ENTRY(const $T* __restrict__ x, const $G* __restrict
   }
 }
 )",
-      {{"WTYPE", x.dtype == DType::kFloat64 ? "double" : "float"},
-       {"HEIGHT", gpu::int_literal(h)},
-       {"WIDTH_VALUE", gpu::int_literal(w)},
-       {"PADDING", padding_code(g)},
-       {"LOAD", gpu::load_expr(x.dtype, "plane[yi * WIDTH + xi]")},
-       {"ENTRY", entry},
-       {"T", gpu::cuda_type(x.dtype)},
-       {"G", gpu::cuda_type(grid.dtype)},
-       {"CHANNELS", gpu::int_literal(std::max<std::int64_t>(c, 1))},
-       {"HO", gpu::int_literal(std::max<std::int64_t>(ho, 1))},
-       {"WO", gpu::int_literal(std::max<std::int64_t>(wo, 1))},
-       {"TOTAL", gpu::int_literal(y.element_count())},
-       {"GX", gpu::load_expr(grid.dtype, "grid[gi]")},
-       {"GY", gpu::load_expr(grid.dtype, "grid[gi + 1]")},
-       {"UNNORM_X", g.align_corners ? "(gx + 1.0) / 2.0 * ((double)WIDTH - 1.0)"
-                                    : "((gx + 1.0) * (double)WIDTH - 1.0) / 2.0"},
-       {"UNNORM_Y", g.align_corners ? "(gy + 1.0) / 2.0 * ((double)H - 1.0)"
-                                    : "((gy + 1.0) * (double)H - 1.0) / 2.0"},
-       {"SAMPLE", sample},
-       {"STORE", gpu::store_expr(x.dtype, "value")}});
+                      {{"WTYPE", x.dtype == DType::kFloat64 ? "double" : "float"},
+                       {"HEIGHT", gpu::int_literal(h)},
+                       {"WIDTH_VALUE", gpu::int_literal(w)},
+                       {"PADDING", padding_code(g)},
+                       {"LOAD", gpu::load_expr(x.dtype, "plane[yi * WIDTH + xi]")},
+                       {"ENTRY", entry},
+                       {"T", gpu::cuda_type(x.dtype)},
+                       {"G", gpu::cuda_type(grid.dtype)},
+                       {"CHANNELS", gpu::int_literal(std::max<std::int64_t>(c, 1))},
+                       {"HO", gpu::int_literal(std::max<std::int64_t>(ho, 1))},
+                       {"WO", gpu::int_literal(std::max<std::int64_t>(wo, 1))},
+                       {"TOTAL", gpu::int_literal(y.element_count())},
+                       {"GX", gpu::load_expr(grid.dtype, "grid[gi]")},
+                       {"GY", gpu::load_expr(grid.dtype, "grid[gi + 1]")},
+                       {"UNNORM_X", g.align_corners ? "(gx + 1.0) / 2.0 * ((double)WIDTH - 1.0)"
+                                                    : "((gx + 1.0) * (double)WIDTH - 1.0) / 2.0"},
+                       {"UNNORM_Y", g.align_corners ? "(gy + 1.0) / 2.0 * ((double)H - 1.0)"
+                                                    : "((gy + 1.0) * (double)H - 1.0) / 2.0"},
+                       {"SAMPLE", sample},
+                       {"STORE", gpu::store_expr(x.dtype, "value")}});
   KernelLaunch launch;
   launch.source = source;
   launch.entry = entry;

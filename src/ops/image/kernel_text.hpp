@@ -72,7 +72,8 @@ inline std::string substitute(const std::string& text,
 
 /// An entry name unique to the node and the kernel's role.
 inline std::string entry_name(const LoweringContext& ctx, const std::string& role) {
-  return identifier(detail::concat("trt_", ctx.node().op_type(), "_", role, "_", ctx.node().name()));
+  return identifier(
+      detail::concat("trt_", ctx.node().op_type(), "_", role, "_", ctx.node().name()));
 }
 
 /// The attribute-parsing templates shared by shape rules and CPU references

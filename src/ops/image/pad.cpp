@@ -172,7 +172,6 @@ std::vector<HostTensor> run_pad(const CpuContext& ctx) {
   return {std::move(out)};
 }
 
-
 // --- GPU lowering -------------------------------------------------------------
 // One thread per output element, the same source_index rule per axis. pads
 // and axes decide the output shape and must be known at build time; the fill
@@ -181,9 +180,12 @@ std::vector<HostTensor> run_pad(const CpuContext& ctx) {
 /// Device code moving `i` into [0, n) by the mode; sets `outside` for constant.
 std::string source_index_code(PadMode mode) {
   switch (mode) {
-    case PadMode::kConstant: return "outside = true;";
-    case PadMode::kEdge: return "i = i < 0 ? 0 : n - 1;";
-    case PadMode::kWrap: return "i = ((i % n) + n) % n;";
+    case PadMode::kConstant:
+      return "outside = true;";
+    case PadMode::kEdge:
+      return "i = i < 0 ? 0 : n - 1;";
+    case PadMode::kWrap:
+      return "i = ((i % n) + n) % n;";
     case PadMode::kReflect:
       return "if (n == 1) { i = 0; } else { const long long period = 2 * (n - 1); "
              "long long r = ((i % period) + period) % period; i = r < n ? r : period - r; }";
@@ -251,7 +253,9 @@ void lower_pad(LoweringContext& ctx) {
                             shape_to_string(out_shape), " computed from pads"));
   }
   const std::string entry = gpu::entry_name(ctx, "pad");
-  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+  const std::string source =
+      gpu::kernel_preamble() +
+      gpu::substitute(R"(
 extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y$EXTRA) {
   const long long out_dims[] = $OUT_DIMS;
   const long long in_dims[] = $IN_DIMS;
@@ -272,17 +276,17 @@ extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y$E
   }
 }
 )",
-      {{"ENTRY", entry},
-       {"T", gpu::cuda_type(x.dtype)},
-       {"EXTRA", extra_parameter},
-       {"OUT_DIMS", gpu::int_array(out_shape)},
-       {"IN_DIMS", gpu::int_array(x.shape)},
-       {"IN_STRIDES", gpu::int_array(contiguous_strides(x.shape))},
-       {"BEGINS", gpu::int_array(begins)},
-       {"TOTAL", gpu::int_literal(y.element_count())},
-       {"RANK", std::to_string(rank)},
-       {"MOVE", source_index_code(mode)},
-       {"FILL", fill}});
+                      {{"ENTRY", entry},
+                       {"T", gpu::cuda_type(x.dtype)},
+                       {"EXTRA", extra_parameter},
+                       {"OUT_DIMS", gpu::int_array(out_shape)},
+                       {"IN_DIMS", gpu::int_array(x.shape)},
+                       {"IN_STRIDES", gpu::int_array(contiguous_strides(x.shape))},
+                       {"BEGINS", gpu::int_array(begins)},
+                       {"TOTAL", gpu::int_literal(y.element_count())},
+                       {"RANK", std::to_string(rank)},
+                       {"MOVE", source_index_code(mode)},
+                       {"FILL", fill}});
   KernelLaunch launch;
   launch.source = source;
   launch.entry = entry;

@@ -491,7 +491,6 @@ void infer_resize(InferContext& ctx) {
   ctx.set_output(0, dtype, out);
 }
 
-
 // --- GPU lowering -------------------------------------------------------------
 // One thread per output element. Each resized axis maps its output coordinate
 // exactly as original_coordinate / axis_taps do, in double (so nearest picks
@@ -521,9 +520,7 @@ std::string coordinate_code(const ResizeAttributes& attrs, const AxisPlan& p) {
     case CoordinateMode::kPytorchHalfPixel:
       return p.length_resized > 1.0 ? "(o + 0.5) / " + scale + " - 0.5" : "0.0";
     case CoordinateMode::kAlignCorners:
-      return p.length_resized == 1.0
-                 ? "0.0"
-                 : "o * (" + in + " - 1.0) / (" + length + " - 1.0)";
+      return p.length_resized == 1.0 ? "0.0" : "o * (" + in + " - 1.0) / (" + length + " - 1.0)";
     case CoordinateMode::kAsymmetric:
       return "o / " + scale;
     case CoordinateMode::kTfHalfPixelForNn:
@@ -544,11 +541,16 @@ std::string coordinate_code(const ResizeAttributes& attrs, const AxisPlan& p) {
 /// Device code: whether nearest rounds up, given `ratio` (non-zero).
 std::string nearest_up_code(NearestMode mode, bool downsampling) {
   switch (mode) {
-    case NearestMode::kRoundPreferFloor: return "ratio > 0.5";
-    case NearestMode::kRoundPreferCeil: return "ratio >= 0.5";
-    case NearestMode::kFloor: return "false";
-    case NearestMode::kCeil: return "true";
-    case NearestMode::kLegacy: return downsampling ? "true" : "false";
+    case NearestMode::kRoundPreferFloor:
+      return "ratio > 0.5";
+    case NearestMode::kRoundPreferCeil:
+      return "ratio >= 0.5";
+    case NearestMode::kFloor:
+      return "false";
+    case NearestMode::kCeil:
+      return "true";
+    case NearestMode::kLegacy:
+      return downsampling ? "true" : "false";
   }
   return "false";
 }
@@ -556,12 +558,14 @@ std::string nearest_up_code(NearestMode mode, bool downsampling) {
 /// Device code filling idx<a>[], wt<a>[], n<a> for resized axis a.
 std::string axis_code(const ResizeAttributes& attrs, const AxisPlan& p, std::size_t a) {
   const std::string last = gpu::int_literal(p.in_size - 1);
-  std::string code = gpu::substitute(R"(
+  std::string code =
+      gpu::substitute(R"(
     long long idx$A[4]; W wt$A[4]; int n$A = 0;
     {
       const double o = (double)c$A;
       const double xo = $COORD;
-)", {{"A", std::to_string(a)}, {"COORD", coordinate_code(attrs, p)}});
+)",
+                      {{"A", std::to_string(a)}, {"COORD", coordinate_code(attrs, p)}});
   if (attrs.coordinates == CoordinateMode::kTfCropAndResize) {
     code += "      if (xo < 0.0 || xo > (double)" + last + ") { y[i] = EXTRAPOLATED; continue; }\n";
   }
@@ -578,8 +582,9 @@ std::string axis_code(const ResizeAttributes& attrs, const AxisPlan& p, std::siz
       break;
     case Mode::kLinear:
       code += "      idx$A[0] = clampi(base, $LAST); wt$A[0] = (W)(1.0 - ratio); n$A = 1;\n";
-      code += "      if (ratio != 0.0) { idx$A[1] = clampi(base + 1, $LAST); wt$A[1] = (W)ratio; "
-              "n$A = 2; }\n";
+      code +=
+          "      if (ratio != 0.0) { idx$A[1] = clampi(base + 1, $LAST); wt$A[1] = (W)ratio; "
+          "n$A = 2; }\n";
       break;
     case Mode::kCubic:
       code += "      W total = (W)0;\n";
@@ -590,8 +595,10 @@ std::string axis_code(const ResizeAttributes& attrs, const AxisPlan& p, std::siz
       code += "        total += w;\n";
       code += "        if (w != (W)0) { idx$A[n$A] = clampi(t, $LAST); wt$A[n$A] = w; ++n$A; }\n";
       code += "      }\n";
-      if (attrs.exclude_outside) code += "      for (int k = 0; k < n$A; ++k) wt$A[k] /= total;\n";
-      else code += "      (void)total;\n";
+      if (attrs.exclude_outside)
+        code += "      for (int k = 0; k < n$A; ++k) wt$A[k] /= total;\n";
+      else
+        code += "      (void)total;\n";
       break;
   }
   code += "    }\n";
@@ -624,8 +631,8 @@ void lower_resize(LoweringContext& ctx) {
     if (const HostTensor* r = gpu::build_time_input(ctx, *slots.roi, "roi")) roi = read_doubles(*r);
   }
   const std::vector<AxisPlan> plan =
-      plan_axes(view, attrs, x.shape, axes, scales ? &*scales : nullptr,
-                sizes ? &*sizes : nullptr, roi ? &*roi : nullptr);
+      plan_axes(view, attrs, x.shape, axes, scales ? &*scales : nullptr, sizes ? &*sizes : nullptr,
+                roi ? &*roi : nullptr);
   Shape out_shape(plan.size());
   for (std::size_t d = 0; d < plan.size(); ++d) out_shape[d] = plan[d].out_size;
   if (out_shape != y.shape) {
@@ -644,9 +651,8 @@ void lower_resize(LoweringContext& ctx) {
   std::string weight = "(W)1";
   for (std::size_t d = plan.size(); d-- > 0;) {
     const std::string a = std::to_string(d);
-    coords += gpu::substitute(
-        "    const long long c$A = rem % $OUT; rem /= $OUT;\n",
-        {{"A", a}, {"OUT", gpu::int_literal(plan[d].out_size)}});
+    coords += gpu::substitute("    const long long c$A = rem % $OUT; rem /= $OUT;\n",
+                              {{"A", a}, {"OUT", gpu::int_literal(plan[d].out_size)}});
   }
   for (std::size_t d = 0; d < plan.size(); ++d) {
     const std::string a = std::to_string(d);
@@ -674,7 +680,9 @@ void lower_resize(LoweringContext& ctx) {
     store = "(" + gpu::cuda_type(x.dtype) + ")nearbyint(sum)";
   }
   const std::string value = gpu::load_expr(x.dtype, "x[" + offset + "]");
-  const std::string source = gpu::kernel_preamble() + gpu::substitute(R"(
+  const std::string source =
+      gpu::kernel_preamble() +
+      gpu::substitute(R"(
 typedef $WTYPE W;
 __device__ __forceinline__ long long clampi(long long i, long long last) {
   return i < 0 ? 0 : (i > last ? last : i);
@@ -696,19 +704,20 @@ $CLOSE    y[i] = $STORE;
   }
 }
 )",
-      {{"WTYPE", wide ? "double" : "float"},
-       {"CUBIC_A", gpu::double_literal(attrs.cubic_a)},
-       {"ENTRY", gpu::entry_name(ctx, "resize")},
-       {"EXTRAPOLATED", gpu::store_expr(x.dtype, gpu::double_literal(attrs.extrapolation_value))},
-       {"TOTAL", gpu::int_literal(y.element_count())},
-       {"COORDS", coords},
-       {"TAPS", taps},
-       {"OPEN", loops_open},
-       {"WEIGHT", weight},
-       {"VALUE", value},
-       {"CLOSE", loops_close},
-       {"STORE", store},
-       {"T", gpu::cuda_type(x.dtype)}});
+                      {{"WTYPE", wide ? "double" : "float"},
+                       {"CUBIC_A", gpu::double_literal(attrs.cubic_a)},
+                       {"ENTRY", gpu::entry_name(ctx, "resize")},
+                       {"EXTRAPOLATED",
+                        gpu::store_expr(x.dtype, gpu::double_literal(attrs.extrapolation_value))},
+                       {"TOTAL", gpu::int_literal(y.element_count())},
+                       {"COORDS", coords},
+                       {"TAPS", taps},
+                       {"OPEN", loops_open},
+                       {"WEIGHT", weight},
+                       {"VALUE", value},
+                       {"CLOSE", loops_close},
+                       {"STORE", store},
+                       {"T", gpu::cuda_type(x.dtype)}});
   KernelLaunch launch;
   launch.source = source;
   launch.entry = gpu::entry_name(ctx, "resize");
