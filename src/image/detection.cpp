@@ -49,7 +49,8 @@ void check_nms_options(const NmsOptions& options) {
   TRTUTILS_CHECK(options.max_detections > 0, "max_detections is ", options.max_detections,
                  ": it must be positive");
   TRTUTILS_CHECK(options.max_candidates > 0 && options.max_candidates <= 4096, "max_candidates is ",
-                 options.max_candidates, ": it must be in 1..4096 (the GPU sorts them in shared memory)");
+                 options.max_candidates,
+                 ": it must be in 1..4096 (the GPU sorts them in shared memory)");
   TRTUTILS_CHECK(!std::isnan(options.iou_threshold) && !std::isnan(options.score_threshold),
                  "NMS thresholds must not be NaN");
 }
@@ -79,12 +80,15 @@ std::vector<Detection> nms_reference(std::vector<Detection> candidates, const Nm
 
 std::vector<Detection> decode_yolo_candidates(std::span<const float> head, int channels,
                                               int anchors, float score_threshold) {
-  TRTUTILS_CHECK(channels > 4 && anchors > 0, "a YOLO head is [4 + classes, anchors] with at least one "
-                 "class and anchor, got [", channels, ", ", anchors, "]");
-  TRTUTILS_CHECK(head.size() == static_cast<std::size_t>(channels) * static_cast<std::size_t>(anchors),
-                 "a [", channels, ", ", anchors, "] head has ",
-                 static_cast<std::size_t>(channels) * static_cast<std::size_t>(anchors),
-                 " values, got ", head.size());
+  TRTUTILS_CHECK(channels > 4 && anchors > 0,
+                 "a YOLO head is [4 + classes, anchors] with at least one "
+                 "class and anchor, got [",
+                 channels, ", ", anchors, "]");
+  TRTUTILS_CHECK(
+      head.size() == static_cast<std::size_t>(channels) * static_cast<std::size_t>(anchors), "a [",
+      channels, ", ", anchors, "] head has ",
+      static_cast<std::size_t>(channels) * static_cast<std::size_t>(anchors), " values, got ",
+      head.size());
   const auto n_anchors = static_cast<std::size_t>(anchors);
   std::vector<Detection> out;
   for (std::size_t n = 0; n < n_anchors; ++n) {
@@ -112,10 +116,11 @@ std::vector<std::vector<Detection>> yolo_reference(std::span<const float> head, 
                                                    int channels, int anchors,
                                                    const NmsOptions& options) {
   TRTUTILS_CHECK(batch > 0, "batch is ", batch, ": it must be positive");
-  const std::size_t per_image = static_cast<std::size_t>(channels) * static_cast<std::size_t>(anchors);
+  const std::size_t per_image =
+      static_cast<std::size_t>(channels) * static_cast<std::size_t>(anchors);
   TRTUTILS_CHECK(head.size() == per_image * static_cast<std::size_t>(batch), "a [", batch, ", ",
-                 channels, ", ", anchors, "] head has ", per_image * static_cast<std::size_t>(batch),
-                 " values, got ", head.size());
+                 channels, ", ", anchors, "] head has ",
+                 per_image * static_cast<std::size_t>(batch), " values, got ", head.size());
   std::vector<std::vector<Detection>> out;
   for (int b = 0; b < batch; ++b) {
     out.push_back(nms_reference(
@@ -128,15 +133,17 @@ std::vector<std::vector<Detection>> yolo_reference(std::span<const float> head, 
 
 std::vector<std::vector<Detection>> decode_end_to_end(std::span<const float> output, int batch,
                                                       int rows, float score_threshold) {
-  TRTUTILS_CHECK(batch > 0 && rows > 0 &&
-                     output.size() == static_cast<std::size_t>(batch) * static_cast<std::size_t>(rows) * 6,
-                 "an end-to-end head [", batch, ", ", rows, ", 6] has ",
-                 static_cast<std::size_t>(batch) * static_cast<std::size_t>(rows) * 6, " values, got ",
-                 output.size());
+  TRTUTILS_CHECK(
+      batch > 0 && rows > 0 &&
+          output.size() == static_cast<std::size_t>(batch) * static_cast<std::size_t>(rows) * 6,
+      "an end-to-end head [", batch, ", ", rows, ", 6] has ",
+      static_cast<std::size_t>(batch) * static_cast<std::size_t>(rows) * 6, " values, got ",
+      output.size());
   std::vector<std::vector<Detection>> out(static_cast<std::size_t>(batch));
   for (std::size_t b = 0; b < out.size(); ++b) {
     for (int r = 0; r < rows; ++r) {
-      const float* v = output.data() + (b * static_cast<std::size_t>(rows) + static_cast<std::size_t>(r)) * 6;
+      const float* v =
+          output.data() + (b * static_cast<std::size_t>(rows) + static_cast<std::size_t>(r)) * 6;
       if (!(v[4] > score_threshold)) continue;
       out[b].push_back({v[0], v[1], v[2], v[3], v[4], static_cast<int>(std::lround(v[5])), r});
     }
@@ -144,12 +151,10 @@ std::vector<std::vector<Detection>> decode_end_to_end(std::span<const float> out
   return out;
 }
 
-std::vector<std::vector<Detection>> decode_efficient_nms(std::span<const std::int32_t> num_detections,
-                                                         std::span<const float> boxes,
-                                                         std::span<const float> scores,
-                                                         std::span<const std::int32_t> classes,
-                                                         int batch, int max_detections,
-                                                         float score_threshold) {
+std::vector<std::vector<Detection>> decode_efficient_nms(
+    std::span<const std::int32_t> num_detections, std::span<const float> boxes,
+    std::span<const float> scores, std::span<const std::int32_t> classes, int batch,
+    int max_detections, float score_threshold) {
   const auto b_count = static_cast<std::size_t>(batch);
   const auto k = static_cast<std::size_t>(max_detections);
   TRTUTILS_CHECK(batch > 0 && max_detections > 0 && num_detections.size() == b_count &&
@@ -167,7 +172,8 @@ std::vector<std::vector<Detection>> decode_efficient_nms(std::span<const std::in
       const float s = scores[b * k + i];
       if (!(s > score_threshold)) continue;
       const float* box = boxes.data() + (b * k + i) * 4;
-      out[b].push_back({box[0], box[1], box[2], box[3], s, classes[b * k + i], static_cast<int>(i)});
+      out[b].push_back(
+          {box[0], box[1], box[2], box[3], s, classes[b * k + i], static_cast<int>(i)});
     }
   }
   return out;
@@ -176,8 +182,8 @@ std::vector<std::vector<Detection>> decode_efficient_nms(std::span<const std::in
 std::vector<std::vector<Detection>> decode_detr(std::span<const float> boxes,
                                                 std::span<const float> logits, int batch,
                                                 int queries, int classes, DetrScoring scoring,
-                                                int top_k, float score_threshold,
-                                                int input_width, int input_height) {
+                                                int top_k, float score_threshold, int input_width,
+                                                int input_height) {
   const auto b_count = static_cast<std::size_t>(batch);
   const auto q = static_cast<std::size_t>(queries);
   const auto c = static_cast<std::size_t>(classes);
@@ -185,7 +191,8 @@ std::vector<std::vector<Detection>> decode_detr(std::span<const float> boxes,
                      boxes.size() == b_count * q * 4 && logits.size() == b_count * q * c,
                  "a DETR head for batch ", batch, ", ", queries, " queries and ", classes,
                  " classes needs boxes [", batch, ", ", queries, ", 4] and logits [", batch, ", ",
-                 queries, ", ", classes, "]; got ", boxes.size(), " and ", logits.size(), " values");
+                 queries, ", ", classes, "]; got ", boxes.size(), " and ", logits.size(),
+                 " values");
   TRTUTILS_CHECK(scoring != DetrScoring::kSoftmax || classes >= 2,
                  "softmax DETR scoring needs at least one class besides 'no object'");
   std::vector<std::vector<Detection>> out(b_count);
@@ -193,8 +200,13 @@ std::vector<std::vector<Detection>> decode_detr(std::span<const float> boxes,
     const float* v = boxes.data() + (b * q + query) * 4;
     const float w = static_cast<float>(input_width);
     const float h = static_cast<float>(input_height);
-    return Detection{(v[0] - v[2] * 0.5f) * w, (v[1] - v[3] * 0.5f) * h, (v[0] + v[2] * 0.5f) * w,
-                     (v[1] + v[3] * 0.5f) * h, score, cls, index};
+    return Detection{(v[0] - v[2] * 0.5f) * w,
+                     (v[1] - v[3] * 0.5f) * h,
+                     (v[0] + v[2] * 0.5f) * w,
+                     (v[1] + v[3] * 0.5f) * h,
+                     score,
+                     cls,
+                     index};
   };
   for (std::size_t b = 0; b < b_count; ++b) {
     const float* l = logits.data() + b * q * c;
@@ -204,10 +216,13 @@ std::vector<std::vector<Detection>> decode_detr(std::span<const float> boxes,
       std::vector<std::pair<std::uint64_t, std::size_t>> ranked;
       for (std::size_t i = 0; i < q * c; ++i) {
         const float s = 1.0f / (1.0f + std::exp(-l[i]));
-        if (s > score_threshold) ranked.emplace_back(candidate_key(s, static_cast<std::uint32_t>(i)), i);
+        if (s > score_threshold)
+          ranked.emplace_back(candidate_key(s, static_cast<std::uint32_t>(i)), i);
       }
-      std::sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
-      if (ranked.size() > static_cast<std::size_t>(top_k)) ranked.resize(static_cast<std::size_t>(top_k));
+      std::sort(ranked.begin(), ranked.end(),
+                [](const auto& x, const auto& y) { return x.first > y.first; });
+      if (ranked.size() > static_cast<std::size_t>(top_k))
+        ranked.resize(static_cast<std::size_t>(top_k));
       for (const auto& [key, i] : ranked) {
         const float s = 1.0f / (1.0f + std::exp(-l[i]));
         out[b].push_back(box_of(b, i / c, s, static_cast<int>(i % c), static_cast<int>(i / c)));
@@ -234,7 +249,8 @@ std::vector<std::vector<Detection>> decode_detr(std::span<const float> boxes,
       }
     }
     sort_by_rank(candidates);
-    if (candidates.size() > static_cast<std::size_t>(top_k)) candidates.resize(static_cast<std::size_t>(top_k));
+    if (candidates.size() > static_cast<std::size_t>(top_k))
+      candidates.resize(static_cast<std::size_t>(top_k));
     out[b] = std::move(candidates);
   }
   return out;
@@ -243,7 +259,8 @@ std::vector<std::vector<Detection>> decode_detr(std::span<const float> boxes,
 Detection to_image(const Detection& detection, const ImageTransform& transform) noexcept {
   Detection d = detection;
   const auto map = [](float v, int pad, double scale, int size) {
-    return clip(static_cast<float>((static_cast<double>(v) - pad) / scale), static_cast<float>(size));
+    return clip(static_cast<float>((static_cast<double>(v) - pad) / scale),
+                static_cast<float>(size));
   };
   d.x1 = map(d.x1, transform.pad_left, transform.scale_x, transform.source_width);
   d.x2 = map(d.x2, transform.pad_left, transform.scale_x, transform.source_width);

@@ -234,7 +234,8 @@ std::vector<std::string> detection_nvrtc_options() { return {"--fmad=false"}; }
 std::string generate_yolo_source(DType input_dtype) {
   TRTUTILS_CHECK(input_dtype == DType::kFloat32 || input_dtype == DType::kFloat16,
                  "YOLO post-processing reads f32 or f16 heads, not ", dtype_name(input_dtype));
-  std::string s = "// trtutils YOLO post-processing; formulas: include/trtutils/image/detection.hpp\n";
+  std::string s =
+      "// trtutils YOLO post-processing; formulas: include/trtutils/image/detection.hpp\n";
   if (input_dtype == DType::kFloat16) {
     s += "#include <cuda_fp16.h>\ntypedef __half in_t;\n"
          "__device__ __forceinline__ float to_float(__half v) { return __half2float(v); }\n";
@@ -254,9 +255,12 @@ YoloPostprocessor::YoloPostprocessor(int max_batch, int channels, int anchors, N
   check_nms_options(options_);
   TRTUTILS_CHECK(max_batch > 0 && max_batch <= 65535, "max_batch is ", max_batch,
                  ": it must be in 1..65535");
-  TRTUTILS_CHECK(channels > 4 && anchors > 0, "a YOLO head is [batch, 4 + classes, anchors] with at "
-                 "least one class and anchor, got channels ", channels, ", anchors ", anchors);
-  capacity_ = std::max(64, static_cast<int>(std::bit_ceil(static_cast<unsigned>(options_.max_candidates))));
+  TRTUTILS_CHECK(channels > 4 && anchors > 0,
+                 "a YOLO head is [batch, 4 + classes, anchors] with at "
+                 "least one class and anchor, got channels ",
+                 channels, ", anchors ", anchors);
+  capacity_ =
+      std::max(64, static_cast<int>(std::bit_ceil(static_cast<unsigned>(options_.max_candidates))));
   const std::string source = generate_yolo_source(input_dtype);
   const auto opts = detection_nvrtc_options();
   decode_ = std::make_unique<core::Kernel>(source, "yolo_decode", opts);
@@ -291,8 +295,8 @@ void YoloPostprocessor::run_async(const void* head, int batch, core::StreamView 
   auto* counts = static_cast<int*>(counts_.data());
   int* sorted_counts = counts + max_batch_;
   core::memset_device_async(counts, 0, b * sizeof(int), stream);
-  decode_->launch(dim3(static_cast<unsigned>((anchors_ + 255) / 256), b, 1), dim3(256, 1, 1), stream,
-                  head, channels_, anchors_, options_.score_threshold, boxes_.data(),
+  decode_->launch(dim3(static_cast<unsigned>((anchors_ + 255) / 256), b, 1), dim3(256, 1, 1),
+                  stream, head, channels_, anchors_, options_.score_threshold, boxes_.data(),
                   static_cast<float*>(scores_.data()), static_cast<int*>(classes_.data()),
                   static_cast<std::uint64_t*>(keys_.data()), counts);
   select_sort_->launch(dim3(b, 1, 1), dim3(kSortThreads, 1, 1), stream,
@@ -306,8 +310,9 @@ void YoloPostprocessor::run_async(const void* head, int batch, core::StreamView 
                 anchors_, capacity_, options_.iou_threshold, options_.class_agnostic ? 1 : 0,
                 static_cast<std::uint64_t*>(mask_bits_.data()));
   auto* dets = static_cast<Detection*>(detections_.data());
-  int* det_counts = reinterpret_cast<int*>(dets + static_cast<std::size_t>(max_batch_) *
-                                                      static_cast<std::size_t>(options_.max_detections));
+  int* det_counts =
+      reinterpret_cast<int*>(dets + static_cast<std::size_t>(max_batch_) *
+                                        static_cast<std::size_t>(options_.max_detections));
   scan_->launch(dim3(b, 1, 1), dim3(32, 1, 1), stream, static_cast<const void*>(boxes_.data()),
                 static_cast<const float*>(scores_.data()), static_cast<const int*>(classes_.data()),
                 static_cast<const int*>(sorted_.data()), static_cast<const int*>(sorted_counts),
@@ -323,7 +328,8 @@ std::vector<Detection> YoloPostprocessor::results(int b) const {
                  last_batch_);
   const auto* dets = static_cast<const Detection*>(host_results_.data());
   const auto per_image = static_cast<std::size_t>(options_.max_detections);
-  const auto* counts = reinterpret_cast<const int*>(dets + static_cast<std::size_t>(max_batch_) * per_image);
+  const auto* counts =
+      reinterpret_cast<const int*>(dets + static_cast<std::size_t>(max_batch_) * per_image);
   const auto first = dets + static_cast<std::size_t>(b) * per_image;
   return {first, first + counts[b]};
 }

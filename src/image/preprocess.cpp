@@ -85,8 +85,10 @@ ImageTransform compute_transform(int source_width, int source_height,
   const double r = std::min(out_w / source_width, out_h / source_height);
   // std::round is half away from zero; Python's round (Ultralytics) is half to
   // even. The sizes differ only when sw * r lands on exactly .5.
-  t.resized_width = std::clamp(static_cast<int>(std::lround(source_width * r)), 1, options.output_width);
-  t.resized_height = std::clamp(static_cast<int>(std::lround(source_height * r)), 1, options.output_height);
+  t.resized_width =
+      std::clamp(static_cast<int>(std::lround(source_width * r)), 1, options.output_width);
+  t.resized_height =
+      std::clamp(static_cast<int>(std::lround(source_height * r)), 1, options.output_height);
   t.pad_left = static_cast<int>(std::lround((out_w - t.resized_width) / 2.0 - 0.1));
   t.pad_top = static_cast<int>(std::lround((out_h - t.resized_height) / 2.0 - 0.1));
   t.pad_left = std::max(t.pad_left, 0);
@@ -99,7 +101,8 @@ ImageTransform compute_transform(int source_width, int source_height,
 Shape output_shape(std::size_t batch, PixelFormat format, const PreprocessOptions& options) {
   const auto b = static_cast<std::int64_t>(batch);
   const std::int64_t c = output_channels(format);
-  if (options.layout == TensorLayout::kNCHW) return {b, c, options.output_height, options.output_width};
+  if (options.layout == TensorLayout::kNCHW)
+    return {b, c, options.output_height, options.output_width};
   return {b, options.output_height, options.output_width, c};
 }
 
@@ -167,8 +170,12 @@ HostTensor preprocess_reference(std::span<const ImageView> images, const Preproc
           const float value = std::fma(v[c], norm.mul[cc], norm.add[cc]);
           const std::size_t index =
               options.layout == TensorLayout::kNCHW
-                  ? ((b * channels + cc) * out_h + static_cast<std::size_t>(y)) * out_w + static_cast<std::size_t>(x)
-                  : ((b * out_h + static_cast<std::size_t>(y)) * out_w + static_cast<std::size_t>(x)) * channels + cc;
+                  ? ((b * channels + cc) * out_h + static_cast<std::size_t>(y)) * out_w +
+                        static_cast<std::size_t>(x)
+                  : ((b * out_h + static_cast<std::size_t>(y)) * out_w +
+                     static_cast<std::size_t>(x)) *
+                            channels +
+                        cc;
           if (f16)
             out_f16[index] = Half(value);
           else
@@ -191,8 +198,8 @@ std::string generate_preprocess_source(const PreprocessKernelConfig& config) {
   std::string s;
   s += "// trtutils pre-processing: ";
   s += std::string(pixel_format_name(config.input_format)) + " u8 HWC -> " +
-       (config.layout == TensorLayout::kNCHW ? "NCHW " : "NHWC ") +
-       (f16 ? "f16" : "f32") + ", " + (config.channel_order == ChannelOrder::kRGB ? "RGB" : "BGR") +
+       (config.layout == TensorLayout::kNCHW ? "NCHW " : "NHWC ") + (f16 ? "f16" : "f32") + ", " +
+       (config.channel_order == ChannelOrder::kRGB ? "RGB" : "BGR") +
        " order.\n// Formulas: include/trtutils/image/preprocess.hpp (compile with --fmad=false).\n";
   if (f16) s += "#include <cuda_fp16.h>\n";
   s += "struct ImageParams {\n"
@@ -297,9 +304,9 @@ const core::Kernel& Preprocessor::kernel_for(PixelFormat format) {
   }
   const PreprocessKernelConfig config{format, options_.channel_order, options_.layout,
                                       options_.output_dtype};
-  kernels_.emplace_back(format, std::make_unique<core::Kernel>(generate_preprocess_source(config),
-                                                               kPreprocessKernelName,
-                                                               preprocess_nvrtc_options()));
+  kernels_.emplace_back(
+      format, std::make_unique<core::Kernel>(generate_preprocess_source(config),
+                                             kPreprocessKernelName, preprocess_nvrtc_options()));
   return *kernels_.back().second;
 }
 
@@ -346,7 +353,8 @@ void Preprocessor::run(std::span<const ImageView> images, void* output,
   for (const ImageView& image : images) {
     if (image.memory == MemoryKind::kDevice) continue;
     staging = (staging + 255) / 256 * 256 + image.span_bytes();
-    if (image.memory == MemoryKind::kHost) host_staging = (host_staging + 255) / 256 * 256 + image.span_bytes();
+    if (image.memory == MemoryKind::kHost)
+      host_staging = (host_staging + 255) / 256 * 256 + image.span_bytes();
   }
   // The previous call's uploads (and kernel) may still read the staging and
   // table buffers: wait before overwriting or replacing them.
@@ -391,7 +399,8 @@ void Preprocessor::run(std::span<const ImageView> images, void* output,
       upload_from = host_staging_bytes + host_offset;
       host_offset += image.span_bytes();
     }
-    core::memcpy_host_to_device_async(device_staging + offset, upload_from, image.span_bytes(), stream);
+    core::memcpy_host_to_device_async(device_staging + offset, upload_from, image.span_bytes(),
+                                      stream);
     p.source = reinterpret_cast<std::uint64_t>(device_staging + offset);
     offset += image.span_bytes();
   }
@@ -402,9 +411,11 @@ void Preprocessor::run(std::span<const ImageView> images, void* output,
   const dim3 grid(static_cast<unsigned>((options_.output_width + 31) / 32),
                   static_cast<unsigned>((options_.output_height + 7) / 8),
                   static_cast<unsigned>(images.size()));
-  kernel.launch(grid, block, stream, static_cast<const PreprocessImageParams*>(params_device_.data()),
-                output, norm_, options_.pad_value, options_.output_width, options_.output_height);
-  if (!uploads_done_) uploads_done_ = std::make_unique<core::Event>(core::EventOptions{false, false});
+  kernel.launch(grid, block, stream,
+                static_cast<const PreprocessImageParams*>(params_device_.data()), output, norm_,
+                options_.pad_value, options_.output_width, options_.output_height);
+  if (!uploads_done_)
+    uploads_done_ = std::make_unique<core::Event>(core::EventOptions{false, false});
   uploads_done_->record(stream);
   uploads_pending_ = true;
 }

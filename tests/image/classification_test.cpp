@@ -1,11 +1,12 @@
 // Softmax and top-k against hand-computed values.
+#include "trtutils/image/classification.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
 #include "trtutils/core/error.hpp"
-#include "trtutils/image/classification.hpp"
 
 namespace {
 
@@ -25,7 +26,7 @@ TEST(Softmax, EqualLogitsAreUniformAndLargeLogitsDoNotOverflow) {
 TEST(Classify, TopKIsByProbabilityWithTiesToTheLowerClass) {
   // Two images of 4 classes; image 0 logits ln(1), ln(4), ln(4), ln(1) -> .1 .4 .4 .1
   const std::vector<float> logits = {0.0f, std::log(4.0f), std::log(4.0f), 0.0f,  //
-                                     5.0f, 1.0f, 9.0f, 2.0f};
+                                     5.0f, 1.0f,           9.0f,           2.0f};
   const auto out = classify(logits, 2, 4, 3);
   ASSERT_EQ(out[0].size(), 3u);
   EXPECT_EQ(out[0][0].class_id, 1);

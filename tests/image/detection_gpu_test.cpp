@@ -134,7 +134,8 @@ TEST(YoloGpu, ReusedAcrossBatchesOfDifferentSizes) {
   YoloPostprocessor post(4, 4 + classes, anchors, o);
   core::Stream stream;
   for (int batch : {4, 1, 3}) {
-    const auto head = crowded_head(batch, classes, anchors, 100 + static_cast<std::uint32_t>(batch));
+    const auto head =
+        crowded_head(batch, classes, anchors, 100 + static_cast<std::uint32_t>(batch));
     core::DeviceBuffer device(head.size() * sizeof(float));
     core::memcpy_host_to_device(device.data(), head.data(), device.size());
     expect_same(post.run(device.data(), batch, stream),

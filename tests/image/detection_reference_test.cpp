@@ -12,7 +12,8 @@ namespace {
 
 using namespace trtutils::image;
 
-Detection box(float x1, float y1, float x2, float y2, float score = 1.0f, int cls = 0, int index = 0) {
+Detection box(float x1, float y1, float x2, float y2, float score = 1.0f, int cls = 0,
+              int index = 0) {
   return {x1, y1, x2, y2, score, cls, index};
 }
 
@@ -29,7 +30,9 @@ TEST(Iou, HalfShiftedSquaresAreOneThird) {
   EXPECT_FLOAT_EQ(iou(box(0, 0, 2, 2), box(1, 0, 3, 2)), 1.0f / 3.0f);
 }
 
-TEST(Iou, ContainedBoxIsTheAreaRatio) { EXPECT_FLOAT_EQ(iou(box(0, 0, 4, 4), box(1, 1, 3, 3)), 0.25f); }
+TEST(Iou, ContainedBoxIsTheAreaRatio) {
+  EXPECT_FLOAT_EQ(iou(box(0, 0, 4, 4), box(1, 1, 3, 3)), 0.25f);
+}
 
 TEST(Iou, TouchingOrDisjointBoxesAreZero) {
   EXPECT_EQ(iou(box(0, 0, 2, 2), box(2, 0, 4, 2)), 0.0f);  // shared edge
@@ -97,10 +100,10 @@ TEST(NmsReference, StopsAtMaxDetectionsAndPreselectsMaxCandidates) {
 
 TEST(YoloDecode, TakesTheBestClassAndConvertsCentreBoxes) {
   // [4 + 2, 3]: rows cx, cy, w, h, class 0, class 1; anchors 0..2.
-  const std::vector<float> head = {10, 50, 0,     //
-                                   20, 60, 0,     //
-                                   4,  10, 2,     //
-                                   6,  20, 2,     //
+  const std::vector<float> head = {10,   50,   0,     //
+                                   20,   60,   0,     //
+                                   4,    10,   2,     //
+                                   6,    20,   2,     //
                                    0.1f, 0.7f, 0.2f,  //
                                    0.3f, 0.7f, 0.1f};
   const auto ds = decode_yolo_candidates(head, 6, 3, 0.25f);

@@ -29,7 +29,8 @@ struct TestImage {
 TestImage random_image(int width, int height, PixelFormat format, std::size_t extra_stride,
                        std::uint32_t seed) {
   TestImage image;
-  const std::size_t stride = static_cast<std::size_t>(width) * bytes_per_pixel(format) + extra_stride;
+  const std::size_t stride =
+      static_cast<std::size_t>(width) * bytes_per_pixel(format) + extra_stride;
   image.bytes.assign(stride * static_cast<std::size_t>(height), 0xEE);
   std::mt19937 rng(seed);
   for (int y = 0; y < height; ++y) {
@@ -77,8 +78,10 @@ void expect_identical(const std::vector<std::uint8_t>& gpu, const trtutils::Host
   const std::size_t element = trtutils::dtype_size(cpu.dtype());
   std::size_t mismatches = 0;
   for (std::size_t i = 0; i < gpu.size(); i += element) {
-    if (std::memcmp(gpu.data() + i, static_cast<const std::uint8_t*>(cpu.data()) + i, element) != 0) {
-      if (mismatches < 5) ADD_FAILURE() << "element " << i / element << " differs from the CPU reference";
+    if (std::memcmp(gpu.data() + i, static_cast<const std::uint8_t*>(cpu.data()) + i, element) !=
+        0) {
+      if (mismatches < 5)
+        ADD_FAILURE() << "element " << i / element << " differs from the CPU reference";
       ++mismatches;
     }
   }

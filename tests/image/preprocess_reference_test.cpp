@@ -69,10 +69,10 @@ TEST(PreprocessReference, BilinearTwoByTwoToFourByFourMatchesHandValues) {
   o.scale = 1.0f;
   const auto out = preprocess_reference(std::span(&image, 1), o);
   ASSERT_EQ(out.shape(), (trtutils::Shape{1, 1, 4, 4}));
-  const std::vector<float> want = {0,   25,  75,    100,  //
-                                   50,  58.75f, 76.25f, 85,  //
-                                   150, 126.25f, 78.75f, 55,  //
-                                   200, 160, 80,    40};
+  const std::vector<float> want = {0,   25,      75,     100,  //
+                                   50,  58.75f,  76.25f, 85,   //
+                                   150, 126.25f, 78.75f, 55,   //
+                                   200, 160,     80,     40};
   const auto got = out.values<float>();
   for (std::size_t i = 0; i < want.size(); ++i) EXPECT_FLOAT_EQ(got[i], want[i]) << "element " << i;
 }
@@ -187,10 +187,10 @@ TEST(PreprocessKernelSource, CompilesForSm90InEveryConfiguration) {
 }
 
 TEST(PreprocessKernelSource, SwapsChannelsOnlyWhenTheOrdersDiffer) {
-  const auto swap = generate_preprocess_source({PixelFormat::kBGR8, ChannelOrder::kRGB,
-                                                TensorLayout::kNCHW, DType::kFloat32});
-  const auto keep = generate_preprocess_source({PixelFormat::kRGB8, ChannelOrder::kRGB,
-                                                TensorLayout::kNCHW, DType::kFloat32});
+  const auto swap = generate_preprocess_source(
+      {PixelFormat::kBGR8, ChannelOrder::kRGB, TensorLayout::kNCHW, DType::kFloat32});
+  const auto keep = generate_preprocess_source(
+      {PixelFormat::kRGB8, ChannelOrder::kRGB, TensorLayout::kNCHW, DType::kFloat32});
   EXPECT_NE(swap.find("return 2 - c;"), std::string::npos);
   EXPECT_NE(keep.find("return c;"), std::string::npos);
 }

@@ -54,9 +54,8 @@ double copy_bandwidth_gbs(core::StreamView stream) {
   const std::size_t bytes = 256u << 20;
   core::DeviceBuffer a(bytes), b(bytes);
   core::memset_device(a, 1);
-  const double ms = median_gpu_ms(50, stream, [&] {
-    core::memcpy_device_to_device_async(b.data(), a.data(), bytes, stream);
-  });
+  const double ms = median_gpu_ms(
+      50, stream, [&] { core::memcpy_device_to_device_async(b.data(), a.data(), bytes, stream); });
   return 2.0 * static_cast<double>(bytes) / (ms * 1e-3) / 1e9;
 }
 
@@ -78,20 +77,24 @@ int main(int argc, char** argv) {
   try {
     int iterations = 500;
     for (int i = 1; i + 1 < argc; ++i) {
-      if (std::strcmp(argv[i], "--iterations") == 0) iterations = std::max(200, std::atoi(argv[i + 1]));
+      if (std::strcmp(argv[i], "--iterations") == 0)
+        iterations = std::max(200, std::atoi(argv[i + 1]));
     }
     std::vector<std::uint8_t> pixels(static_cast<std::size_t>(kWidth) * kHeight * 3);
     std::mt19937 rng(7);
     for (auto& p : pixels) p = static_cast<std::uint8_t>(rng());
-    const ImageView host_image{pixels.data(), kWidth, kHeight, 0, PixelFormat::kBGR8, MemoryKind::kHost};
+    const ImageView host_image{pixels.data(),      kWidth,           kHeight, 0,
+                               PixelFormat::kBGR8, MemoryKind::kHost};
     const bool gpu = core::device_count() > 0;
 
-    std::string json = "{\n  \"input\": \"1920x1080 BGR8\", \"output\": \"1x3x640x640 RGB letterbox\",\n";
+    std::string json =
+        "{\n  \"input\": \"1920x1080 BGR8\", \"output\": \"1x3x640x640 RGB letterbox\",\n";
     if (gpu) {
       const auto props = core::device_properties(core::current_device());
       core::Stream stream;
       const double copy_gbs = copy_bandwidth_gbs(stream);
-      json += "  \"device\": \"" + props.name + "\",\n  \"iterations\": " + std::to_string(iterations) +
+      json += "  \"device\": \"" + props.name +
+              "\",\n  \"iterations\": " + std::to_string(iterations) +
               ",\n  \"d2d_copy_GBps\": " + std::to_string(copy_gbs) + ",\n  \"results\": [\n";
       core::DeviceBuffer device_image(pixels.size());
       core::memcpy_host_to_device(device_image.data(), pixels.data(), pixels.size());
@@ -118,20 +121,22 @@ int main(int argc, char** argv) {
         const double gbs = moved / (device_ms * 1e-3) / 1e9;
         const double cpu_ms = cpu_reference_ms(host_image, options);
         json += std::string(first ? "" : ",\n") + "    {\"dtype\": \"" +
-                std::string(trtutils::dtype_name(dtype)) + "\", \"gpu_ms_device_input\": " +
-                std::to_string(device_ms) + ", \"gpu_ms_host_input\": " + std::to_string(host_ms) +
+                std::string(trtutils::dtype_name(dtype)) +
+                "\", \"gpu_ms_device_input\": " + std::to_string(device_ms) +
+                ", \"gpu_ms_host_input\": " + std::to_string(host_ms) +
                 ", \"bytes_moved\": " + std::to_string(static_cast<long long>(moved)) +
-                ", \"effective_GBps\": " + std::to_string(gbs) + ", \"percent_of_copy\": " +
-                std::to_string(100.0 * gbs / copy_gbs) + ", \"cpu_reference_ms\": " +
-                std::to_string(cpu_ms) + "}";
+                ", \"effective_GBps\": " + std::to_string(gbs) +
+                ", \"percent_of_copy\": " + std::to_string(100.0 * gbs / copy_gbs) +
+                ", \"cpu_reference_ms\": " + std::to_string(cpu_ms) + "}";
         first = false;
       }
       json += "\n  ],\n  \"target_percent_of_copy\": 70\n}\n";
     } else {
       PreprocessOptions options;
-      json += "  \"device\": null, \"note\": \"no CUDA device: CPU reference only\",\n"
-              "  \"cpu_reference_ms_f32\": " + std::to_string(cpu_reference_ms(host_image, options)) +
-              "\n}\n";
+      json +=
+          "  \"device\": null, \"note\": \"no CUDA device: CPU reference only\",\n"
+          "  \"cpu_reference_ms_f32\": " +
+          std::to_string(cpu_reference_ms(host_image, options)) + "\n}\n";
     }
     std::fputs(json.c_str(), stdout);
     return 0;

@@ -87,12 +87,10 @@ std::vector<std::vector<Detection>> decode_end_to_end(std::span<const float> out
 /// EfficientNMS-style outputs: num_detections [B], boxes [B, K, 4] corners,
 /// scores [B, K], classes [B, K]. The first num_detections rows (at most K)
 /// with score > threshold.
-std::vector<std::vector<Detection>> decode_efficient_nms(std::span<const std::int32_t> num_detections,
-                                                         std::span<const float> boxes,
-                                                         std::span<const float> scores,
-                                                         std::span<const std::int32_t> classes,
-                                                         int batch, int max_detections,
-                                                         float score_threshold);
+std::vector<std::vector<Detection>> decode_efficient_nms(
+    std::span<const std::int32_t> num_detections, std::span<const float> boxes,
+    std::span<const float> scores, std::span<const std::int32_t> classes, int batch,
+    int max_detections, float score_threshold);
 
 enum class DetrScoring : std::uint8_t {
   /// sigmoid over every (query, class) logit, the top_k of all Q * C scores
@@ -110,8 +108,8 @@ enum class DetrScoring : std::uint8_t {
 std::vector<std::vector<Detection>> decode_detr(std::span<const float> boxes,
                                                 std::span<const float> logits, int batch,
                                                 int queries, int classes, DetrScoring scoring,
-                                                int top_k, float score_threshold,
-                                                int input_width, int input_height);
+                                                int top_k, float score_threshold, int input_width,
+                                                int input_height);
 
 /// Maps a detection from model-input pixels to the original image:
 /// x = (x - pad_left) / scale_x, y = (y - pad_top) / scale_y, clipped to

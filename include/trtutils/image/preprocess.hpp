@@ -68,7 +68,7 @@ struct PreprocessOptions {
   TensorLayout layout = TensorLayout::kNCHW;
   ChannelOrder channel_order = ChannelOrder::kRGB;
   DType output_dtype = DType::kFloat32;  ///< kFloat32 or kFloat16
-  float pad_value = 114.0f;              ///< pixel value of the letterbox border, before normalisation
+  float pad_value = 114.0f;  ///< pixel value of the letterbox border, before normalisation
   /// out = (v * scale - mean[c]) / std[c], channels in output order.
   float scale = 1.0f / 255.0f;
   std::array<float, 3> mean{0.0f, 0.0f, 0.0f};
