@@ -1,0 +1,52 @@
+// trtutils: the command line of the toolkit (build, run, bench, inspect,
+// compare). Exit status: 0 success, 1 failure (or compare over tolerance),
+// 2 bad usage. See docs/parts/cli.md.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "trtutils/version.hpp"
+
+int main(int argc, char** argv) {
+  namespace cli = trtutils::cli;
+  CLI::App app{"trtutils: build, run, benchmark, inspect and check GPU inference engines",
+               "trtutils"};
+  app.set_version_flag("--version", std::string(trtutils::kVersionString));
+  app.require_subcommand(1);
+  app.footer(
+      "Run `trtutils COMMAND --help` for a command's options.\n"
+      "Exit status: 0 success, 1 failure (compare: an output over tolerance), 2 bad usage.");
+
+  std::vector<cli::Command> commands = {
+      cli::add_build_command(app), cli::add_run_command(app), cli::add_bench_command(app),
+      cli::add_inspect_command(app), cli::add_compare_command(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int status = app.exit(e);  // prints help / version, or the error
+    return status == 0 ? cli::kExitOk : cli::kExitUsage;
+  }
+
+  for (const cli::Command& command : commands) {
+    if (!command.app->parsed()) continue;
+    const std::string name = "trtutils " + command.app->get_name();
+    try {
+      return command.run();
+    } catch (const cli::UsageError& e) {
+      std::cerr << name << ": " << e.what() << "\nRun with --help for more information.\n";
+      return cli::kExitUsage;
+    } catch (const cli::NoGpuError& e) {
+      std::cerr << name << ": " << e.what() << "\n";
+      return cli::kExitFailure;
+    } catch (const std::exception& e) {
+      std::cerr << name << ": error: " << e.what() << "\n";
+      return cli::kExitFailure;
+    }
+  }
+  return cli::kExitUsage;  // unreachable: require_subcommand(1)
+}
