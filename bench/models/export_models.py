@@ -26,6 +26,14 @@ here: C2f backbone, SPPF, PAN neck, decoupled DFL head; 640x640, output
 
     python3 bench/models/export_models.py --out /tmp/models [--models resnet50,vit_b_16]
                                           [--skip-existing] [--device cuda|cpu]
+                                          [--batch N] [--dynamic-batch]
+
+--batch N exports at batch N (same weights: they do not depend on the batch)
+into <out>/<model>-b<N>/ (batch 1 keeps <out>/<model>/); --dynamic-batch
+marks axis 0 of the input and output dynamic ("batch") and writes
+<out>/<model>-dynbatch/ (the input.npy / oracle still use batch N); build it
+with BuildOptions::batch. bench/run_benchmarks.py imports make_model,
+batched_shape and export_onnx from here.
 """
 from __future__ import annotations
 
@@ -245,6 +253,29 @@ MODELS = {
 }
 
 
+def batched_shape(name: str, batch: int = 1) -> tuple:
+    """The model's input shape with axis 0 set to `batch`."""
+    return (int(batch),) + tuple(MODELS[name][1][1:])
+
+
+def folder_name(name: str, batch: int = 1, dynamic_batch: bool = False) -> str:
+    """<model> at batch 1, <model>-b<N> at batch N, <model>-dynbatch when axis 0 is dynamic."""
+    if dynamic_batch:
+        return f"{name}-dynbatch"
+    return name if batch == 1 else f"{name}-b{batch}"
+
+
+def make_model(name: str, device: str) -> tuple:
+    """The model with its seeded weights and randomised statistics (eval mode,
+    on the CPU, float32) and the counts for meta.json. Independent of the batch."""
+    make, shape = MODELS[name]
+    torch.manual_seed(SEED)
+    model = make()
+    model.eval()
+    counts = randomise_statistics(model, shape, device, SEED + 1)
+    return model, counts
+
+
 def randomise_statistics(model: nn.Module, input_shape, device, generator_seed: int) -> dict:
     """Gives every BatchNorm a non-trivial affine transform and statistics, and
     ConvNeXt's layer-scale (initialised to 1e-6, which would hide the blocks)
@@ -284,11 +315,15 @@ def randomise_statistics(model: nn.Module, input_shape, device, generator_seed: 
     return {"batchnorms": len(bns), "layer_scales": layer_scales}
 
 
-def export_onnx(model: nn.Module, x: torch.Tensor, path: str) -> dict:
+def export_onnx(model: nn.Module, x: torch.Tensor, path: str, dynamic_batch: bool = False) -> dict:
     """TorchScript exporter at opset 17; if this torch has none, the dynamo
-    exporter at opset 18, then onnx's version converter down to 17."""
+    exporter at opset 18, then onnx's version converter down to 17.
+    `dynamic_batch` marks axis 0 of input and output dynamic (TorchScript
+    path only; the dynamo fallback exports x's static shape and says so)."""
     info = {}
     kwargs = dict(input_names=["input"], output_names=["output"], do_constant_folding=True)
+    if dynamic_batch:
+        kwargs["dynamic_axes"] = {"input": {0: "batch"}, "output": {0: "batch"}}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -299,6 +334,10 @@ def export_onnx(model: nn.Module, x: torch.Tensor, path: str) -> dict:
         print(f"  !! TorchScript exporter (dynamo=False, opset {OPSET}) failed: "
               f"{type(e).__name__}: {e}", flush=True)
         print("  !! FALLING BACK to the dynamo exporter at opset 18", flush=True)
+        if dynamic_batch:
+            print("  !! the dynamo fallback exports a STATIC batch of "
+                  f"{x.shape[0]} (dynamic_batch ignored)", flush=True)
+            info["dynamic_batch_ignored"] = True
         info["torchscript_error"] = f"{type(e).__name__}: {e}"
         program = torch.onnx.export(model, (x,), dynamo=True, opset_version=18,
                                     input_names=["input"], output_names=["output"],
@@ -351,9 +390,10 @@ def as_list(y):
     return list(y)
 
 
-def run_model(name: str, out_root: str, device: str, skip_existing: bool, run_ort: bool) -> dict:
-    make, shape = MODELS[name]
-    d = os.path.join(out_root, name)
+def run_model(name: str, out_root: str, device: str, skip_existing: bool, run_ort: bool,
+              batch: int = 1, dynamic_batch: bool = False) -> dict:
+    shape = batched_shape(name, batch)
+    d = os.path.join(out_root, folder_name(name, batch, dynamic_batch))
     os.makedirs(d, exist_ok=True)
     onnx_path = os.path.join(d, "model.onnx")
     if skip_existing and all(os.path.exists(os.path.join(d, f))
@@ -366,17 +406,14 @@ def run_model(name: str, out_root: str, device: str, skip_existing: bool, run_or
         return {"model": name, "skipped": True}
 
     t0 = time.time()
-    torch.manual_seed(SEED)
-    model = make()
-    model.eval()
-    counts = randomise_statistics(model, shape, device, SEED + 1)
+    model, counts = make_model(name, device)
     params = sum(p.numel() for p in model.parameters())
 
     g = torch.Generator().manual_seed(SEED + 2)
     x = torch.randn(shape, generator=g, dtype=torch.float32)
     np.save(os.path.join(d, "input.npy"), x.numpy())
 
-    export_info = export_onnx(model, x, onnx_path)
+    export_info = export_onnx(model, x, onnx_path, dynamic_batch)
 
     # The oracle: float64 on the device.
     with torch.no_grad():
@@ -406,6 +443,8 @@ def run_model(name: str, out_root: str, device: str, skip_existing: bool, run_or
     meta = {
         "model": name,
         "input_shape": list(shape),
+        "batch": batch,
+        "dynamic_batch": dynamic_batch and not export_info.get("dynamic_batch_ignored", False),
         "output_shapes": [list(r.shape) for r in refs],
         "parameters": params,
         "seed": SEED,
@@ -437,7 +476,14 @@ def main() -> int:
     ap.add_argument("--skip-existing", action="store_true",
                     help="leave a model alone when model.onnx, input.npy and output_0.npy exist")
     ap.add_argument("--no-ort", action="store_true", help="skip the onnxruntime sanity check")
+    ap.add_argument("--batch", type=int, default=1,
+                    help="batch of the export (default 1); N > 1 writes <out>/<model>-b<N>/")
+    ap.add_argument("--dynamic-batch", action="store_true",
+                    help="export axis 0 as dynamic ('batch') into <out>/<model>-dynbatch/")
     args = ap.parse_args()
+    if args.batch < 1:
+        print("--batch must be >= 1", file=sys.stderr)
+        return 2
 
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     unknown = [n for n in names if n not in MODELS]
@@ -460,7 +506,8 @@ def main() -> int:
     summary, failures = [], []
     for name in names:
         try:
-            summary.append(run_model(name, args.out, args.device, args.skip_existing, not args.no_ort))
+            summary.append(run_model(name, args.out, args.device, args.skip_existing, not args.no_ort,
+                                     args.batch, args.dynamic_batch))
         except Exception as e:  # noqa: BLE001 - keep going, report at the end
             traceback.print_exc()
             failures.append(name)

@@ -1,0 +1,564 @@
+// trtutils-bench-engine: GPU latency of one engine, without and with a CUDA
+// graph, and the host cost of one direct_exec call (bench/run_benchmarks.py
+// runs it next to PyTorch; see bench/README.md).
+//
+//   trtutils-bench-engine model.onnx --batch 32 --precision fp16
+//
+// 1. Engine: MODEL.onnx is built with the builder (BuildOptions::batch =
+//    {N, N, N} for an input whose axis 0 is dynamic; a static axis 0 must
+//    already be N) and saved next to it as model.b<N>.<prec>.engine (or
+//    --engine FILE). A cached engine is reused when it is newer than the ONNX
+//    file, loads, and has the precision and batch asked for; --rebuild forces
+//    a build. MODEL may also be a .engine file (no build).
+// 2. Inputs: one device buffer per engine input, filled once with standard
+//    normal values (seeded; never zeros), converted to the input's dtype.
+//    The engine writes into its own output buffers. The pointers stay the
+//    same for every call, so the graph configuration records once and then
+//    only replays (graph_captures in the JSON says so).
+// 3. For each configuration (no_graph, graph): warm-up calls, then
+//    `iterations` calls, each bracketed by CUDA events on the engine's
+//    stream and synchronised before the next (latency of one inference from
+//    an idle queue); median / p90 / min / mean in ms. Then `host_calls`
+//    calls timed on the host around direct_exec alone (the stream is
+//    synchronised before each, outside the timed region, so the launch
+//    queue is empty and the call never blocks on a full queue): median / p90
+//    in microseconds. With the graph this is the host overhead of a replay.
+// 4. One JSON line per configuration on stdout; progress on stderr. The
+//    first output of each configuration is copied back and checked for
+//    non-finite values; the graph's output is compared with the no-graph
+//    output (they run the same kernels on the same input).
+//
+// Exit status: 0 when every configuration ran, 1 on an error (a JSON line
+// with "error" is printed), 2 on bad usage.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trtutils/builder/build_options.hpp"
+#include "trtutils/builder/builder.hpp"
+#include "trtutils/core/device.hpp"
+#include "trtutils/core/error.hpp"
+#include "trtutils/core/event.hpp"
+#include "trtutils/core/memory.hpp"
+#include "trtutils/core/stream.hpp"
+#include "trtutils/plan/plan.hpp"
+#include "trtutils/plan/plan_reader.hpp"
+#include "trtutils/plan/plan_writer.hpp"
+#include "trtutils/runtime/trt_engine.hpp"
+#include "trtutils/tensor/host_tensor.hpp"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+const char* kUsage =
+    "usage: trtutils-bench-engine MODEL.onnx|MODEL.engine [--batch N] [--precision fp16|fp32|bf16]\n"
+    "                             [--engine FILE] [--rebuild] [--no-autotune]\n"
+    "                             [--timing-cache FILE] [--warmup N] [--iterations N]\n"
+    "                             [--host-calls N] [--configs no_graph,graph] [--name NAME]\n"
+    "                             [--seed S] [--device I] [--build-only] [--verbose]\n"
+    "  --batch N          batch size (default 1): BuildOptions::batch for a dynamic axis 0;\n"
+    "                     a static axis 0 must equal N (export with --batch N)\n"
+    "  --precision P      builder precision (default fp16)\n"
+    "  --engine FILE      engine cache (default MODEL dir/model.b<N>.<prec>.engine)\n"
+    "  --rebuild          build even when a usable cached engine exists\n"
+    "  --no-autotune      build without timing cuDNN / cuBLASLt candidates\n"
+    "  --timing-cache F   reuse autotuning results across builds\n"
+    "  --warmup N         untimed calls before each configuration (default 20)\n"
+    "  --iterations N     timed calls per configuration (default 200)\n"
+    "  --host-calls N     calls timed on the host for the enqueue cost (default 1000)\n"
+    "  --configs LIST     comma-separated: no_graph, graph (default both)\n"
+    "  --name NAME        the model name in the JSON (default: MODEL's folder name)\n"
+    "  --seed S           input seed (default 1)\n"
+    "  --build-only       build (or check the cached engine), print one \"build\" line, time nothing\n"
+    "Prints one JSON line per configuration on stdout.\n";
+
+struct Options {
+  fs::path model;
+  std::int64_t batch = 1;
+  trtutils::plan::Precision precision = trtutils::plan::Precision::kFloat16;
+  fs::path engine;
+  bool rebuild = false;
+  bool autotune = true;
+  fs::path timing_cache;
+  int warmup = 20;
+  int iterations = 200;
+  int host_calls = 1000;
+  std::vector<std::string> configs{"no_graph", "graph"};
+  std::string name;
+  std::uint64_t seed = 1;
+  int device = 0;
+  bool build_only = false;
+  bool verbose = false;
+};
+
+struct Stats {
+  double median = 0.0;
+  double p90 = 0.0;
+  double min = 0.0;
+  double mean = 0.0;
+};
+
+/// Median (mean of the two middle values for an even count), p90 (nearest
+/// rank), min, mean.
+Stats stats_of(std::vector<double> v) {
+  Stats s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  s.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  const auto rank = static_cast<std::size_t>(std::ceil(0.9 * static_cast<double>(n)));
+  s.p90 = v[std::min(n - 1, rank == 0 ? 0 : rank - 1)];
+  s.min = v.front();
+  double sum = 0.0;
+  for (const double x : v) sum += x;
+  s.mean = sum / static_cast<double>(n);
+  return s;
+}
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream out;
+  out << std::setprecision(6) << v;
+  return out.str();
+}
+
+std::string dims_json(const std::vector<std::int64_t>& dims) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    text += (i ? "," : "") + std::to_string(dims[i]);
+  }
+  return text + "]";
+}
+
+std::string model_name(const fs::path& model) {
+  const fs::path dir = fs::absolute(model).lexically_normal().parent_path();
+  return dir.filename().empty() ? model.stem().string() : dir.filename().string();
+}
+
+std::int64_t input_batch(const trtutils::plan::Plan& plan) {
+  for (const trtutils::plan::TensorSpec& spec : plan.io) {
+    if (spec.is_input && !spec.dims.empty()) return spec.dims[0];
+  }
+  return -1;
+}
+
+/// Why a cached engine cannot be used, or nothing when it can.
+std::optional<std::string> cache_mismatch(const trtutils::plan::Plan& plan,
+                                          const Options& options) {
+  if (plan.header.precision != options.precision) {
+    return trtutils::detail::concat("it was built at ",
+                                    trtutils::plan::precision_name(plan.header.precision));
+  }
+  if (input_batch(plan) != options.batch) {
+    return trtutils::detail::concat("its batch is ", input_batch(plan));
+  }
+  const std::string arch = trtutils::core::device_properties(options.device).sm_arch;
+  if (plan.header.target_arch != arch) {
+    return trtutils::detail::concat("it targets ", plan.header.target_arch, ", this GPU is ", arch);
+  }
+  return std::nullopt;
+}
+
+struct LoadedPlan {
+  trtutils::plan::Plan plan;
+  bool cached = false;
+  double build_seconds = 0.0;
+  fs::path engine_path;
+};
+
+LoadedPlan obtain_plan(const Options& options) {
+  namespace tb = trtutils::builder;
+  LoadedPlan loaded;
+  if (options.model.extension() == ".engine") {
+    loaded.plan = trtutils::plan::read_plan(options.model);
+    loaded.cached = true;
+    loaded.engine_path = options.model;
+    const auto mismatch = cache_mismatch(loaded.plan, options);
+    TRTUTILS_CHECK(!mismatch, "cannot run ", options.model.string(), " as asked: ", *mismatch,
+                   " (pass the matching --batch / --precision, or build from the ONNX file)");
+    return loaded;
+  }
+  TRTUTILS_CHECK(fs::exists(options.model), "no model file ", options.model.string());
+  loaded.engine_path =
+      options.engine.empty()
+          ? options.model.parent_path() /
+                trtutils::detail::concat("model.b", options.batch, ".",
+                                         trtutils::plan::precision_name(options.precision),
+                                         ".engine")
+          : options.engine;
+  std::error_code ec;
+  if (!options.rebuild && fs::exists(loaded.engine_path, ec) &&
+      fs::last_write_time(loaded.engine_path, ec) >= fs::last_write_time(options.model, ec)) {
+    try {
+      trtutils::plan::Plan plan = trtutils::plan::read_plan(loaded.engine_path);
+      const auto mismatch = cache_mismatch(plan, options);
+      if (!mismatch) {
+        loaded.plan = std::move(plan);
+        loaded.cached = true;
+        std::cerr << "bench-engine: using the cached " << loaded.engine_path.string() << "\n";
+        return loaded;
+      }
+      std::cerr << "bench-engine: rebuilding: the cached " << loaded.engine_path.string()
+                << " does not fit (" << *mismatch << ")\n";
+    } catch (const std::exception& e) {
+      std::cerr << "bench-engine: rebuilding: the cached " << loaded.engine_path.string()
+                << " does not load (" << e.what() << ")\n";
+    }
+  }
+  tb::BuildOptions build_options;
+  build_options.precision = options.precision;
+  build_options.autotune = options.autotune;
+  build_options.timing_cache = options.timing_cache;
+  // Used only for inputs whose axis 0 is dynamic; a static axis 0 is checked below.
+  build_options.batch = tb::BatchProfile{options.batch, options.batch, options.batch};
+  if (options.verbose) {
+    build_options.progress = [last = std::string()](std::string_view stage,
+                                                    double fraction) mutable {
+      if (stage == last) return;
+      last = std::string(stage);
+      std::cerr << "  [build] " << stage << " (" << std::fixed << std::setprecision(0)
+                << fraction * 100.0 << "%)\n";
+    };
+  }
+  std::cerr << "bench-engine: building " << options.model.string() << " (batch " << options.batch
+            << ", " << trtutils::plan::precision_name(options.precision) << ")\n";
+  const auto t0 = Clock::now();
+  loaded.plan = tb::build(options.model, build_options);
+  loaded.build_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const std::int64_t batch = input_batch(loaded.plan);
+  TRTUTILS_CHECK(batch == options.batch, options.model.string(), " has a static batch of ", batch,
+                 ", not ", options.batch,
+                 ": export it at that batch (bench/models/export_models.py --batch ",
+                 options.batch, ") or with a dynamic batch axis (--dynamic-batch)");
+  trtutils::plan::write_plan(loaded.engine_path, loaded.plan);
+  return loaded;
+}
+
+/// A standard-normal host tensor of `dims`, converted to `dtype`.
+trtutils::HostTensor random_input(const std::vector<std::int64_t>& dims, trtutils::DType dtype,
+                                  std::mt19937_64& generator) {
+  trtutils::HostTensor values(dims, trtutils::DType::kFloat32);
+  std::normal_distribution<float> normal(0.0F, 1.0F);
+  for (float& v : values.values<float>()) v = normal(generator);
+  return dtype == trtutils::DType::kFloat32 ? values : values.cast(dtype);
+}
+
+struct ConfigResult {
+  std::string config;
+  Stats gpu_ms;
+  Stats host_us;
+  std::size_t graph_captures = 0;
+  std::int64_t non_finite = 0;
+  double max_abs_vs_no_graph = std::numeric_limits<double>::quiet_NaN();
+  double seconds = 0.0;
+};
+
+trtutils::HostTensor copy_output(const trtutils::runtime::TRTEngine& engine, const void* device) {
+  const trtutils::plan::TensorSpec& spec = engine.output_specs().front();
+  trtutils::HostTensor out(spec.dims, spec.dtype);
+  trtutils::core::memcpy_device_to_host(out.data(), device, out.byte_size());
+  return out.dtype() == trtutils::DType::kFloat64 ? out : out.cast(trtutils::DType::kFloat64);
+}
+
+ConfigResult run_config(trtutils::runtime::TRTEngine& engine, const std::string& config,
+                        const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
+                        const Options& options,
+                        const std::optional<trtutils::HostTensor>& no_graph_output,
+                        std::optional<trtutils::HostTensor>& output_copy) {
+  namespace core = trtutils::core;
+  ConfigResult result;
+  result.config = config;
+  const auto t_start = Clock::now();
+  const bool graph = config == "graph";
+  engine.context().reset_cuda_graph();
+  engine.context().set_use_cuda_graph(graph);
+  const std::size_t captures_before = engine.context().graph_capture_count();
+  const core::StreamView stream = engine.stream();
+  const std::span<const void* const> in(inputs.data(), inputs.size());
+  const std::span<void* const> out(outputs.data(), outputs.size());
+
+  for (int i = 0; i < options.warmup; ++i) engine.direct_exec(in, out);
+  stream.synchronize();
+
+  // GPU latency: events around each call, synchronised before the next.
+  std::vector<core::Event> starts;
+  std::vector<core::Event> ends;
+  starts.reserve(static_cast<std::size_t>(options.iterations));
+  ends.reserve(static_cast<std::size_t>(options.iterations));
+  for (int i = 0; i < options.iterations; ++i) {
+    starts.emplace_back();
+    ends.emplace_back();
+  }
+  std::vector<double> gpu_ms;
+  gpu_ms.reserve(starts.size());
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    starts[i].record(stream);
+    engine.direct_exec(in, out);
+    ends[i].record(stream);
+    ends[i].synchronize();
+    gpu_ms.push_back(static_cast<double>(core::elapsed_ms(starts[i], ends[i])));
+  }
+  result.gpu_ms = stats_of(std::move(gpu_ms));
+
+  // Host cost of the call alone, from an empty queue.
+  std::vector<double> host_us;
+  host_us.reserve(static_cast<std::size_t>(options.host_calls));
+  for (int i = 0; i < options.host_calls; ++i) {
+    stream.synchronize();
+    const auto t0 = Clock::now();
+    engine.direct_exec(in, out);
+    const auto t1 = Clock::now();
+    host_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  stream.synchronize();
+  result.host_us = stats_of(std::move(host_us));
+  result.graph_captures = engine.context().graph_capture_count() - captures_before;
+
+  // The output after all those runs: finite, and (graph) the same as without.
+  output_copy = copy_output(engine, outputs.front());
+  const auto values = output_copy->values<double>();
+  for (const double v : values) {
+    if (!std::isfinite(v)) ++result.non_finite;
+  }
+  if (no_graph_output && no_graph_output->element_count() == output_copy->element_count()) {
+    const auto ref = no_graph_output->values<double>();
+    double max_abs = 0.0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (std::isfinite(values[i]) && std::isfinite(ref[i])) {
+        max_abs = std::max(max_abs, std::abs(values[i] - ref[i]));
+      }
+    }
+    result.max_abs_vs_no_graph = max_abs;
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
+  return result;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, ',')) {
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+Options parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= argc) throw trtutils::InvalidArgument(std::string(flag) + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (arg == "--batch") {
+      options.batch = std::stoll(value("--batch"));
+    } else if (arg == "--precision") {
+      options.precision = trtutils::plan::precision_from_name(value("--precision"));
+    } else if (arg == "--engine") {
+      options.engine = value("--engine");
+    } else if (arg == "--rebuild") {
+      options.rebuild = true;
+    } else if (arg == "--no-autotune") {
+      options.autotune = false;
+    } else if (arg == "--timing-cache") {
+      options.timing_cache = value("--timing-cache");
+    } else if (arg == "--warmup") {
+      options.warmup = std::stoi(value("--warmup"));
+    } else if (arg == "--iterations") {
+      options.iterations = std::stoi(value("--iterations"));
+    } else if (arg == "--host-calls") {
+      options.host_calls = std::stoi(value("--host-calls"));
+    } else if (arg == "--configs") {
+      options.configs = split_list(value("--configs"));
+    } else if (arg == "--name") {
+      options.name = value("--name");
+    } else if (arg == "--seed") {
+      options.seed = std::stoull(value("--seed"));
+    } else if (arg == "--device") {
+      options.device = std::stoi(value("--device"));
+    } else if (arg == "--build-only") {
+      options.build_only = true;
+    } else if (arg == "--verbose") {
+      options.verbose = true;
+    } else if (arg.starts_with("-")) {
+      throw trtutils::InvalidArgument("unknown option " + arg);
+    } else {
+      TRTUTILS_CHECK(options.model.empty(), "one model file only (got ", options.model.string(),
+                     " and ", arg, ")");
+      options.model = arg;
+    }
+  }
+  TRTUTILS_CHECK(!options.model.empty(), "no model file given");
+  TRTUTILS_CHECK(options.batch >= 1, "--batch must be >= 1");
+  TRTUTILS_CHECK(options.warmup >= 0, "--warmup must be >= 0");
+  TRTUTILS_CHECK(options.iterations >= 1, "--iterations must be >= 1");
+  TRTUTILS_CHECK(options.host_calls >= 1, "--host-calls must be >= 1");
+  TRTUTILS_CHECK(!options.configs.empty(), "--configs is empty");
+  for (const std::string& c : options.configs) {
+    TRTUTILS_CHECK(c == "no_graph" || c == "graph", "--configs takes no_graph and/or graph, not '",
+                   c, "'");
+  }
+  if (options.name.empty()) options.name = model_name(options.model);
+  return options;
+}
+
+std::string common_fields(const Options& options, const LoadedPlan& loaded,
+                          const std::string& device_name) {
+  std::ostringstream out;
+  out << "\"tool\": \"trtutils-bench-engine\", \"model\": " << json_string(options.name)
+      << ", \"batch\": " << options.batch << ", \"precision\": "
+      << json_string(trtutils::plan::precision_name(options.precision))
+      << ", \"device\": " << json_string(device_name)
+      << ", \"engine\": " << json_string(loaded.engine_path.string())
+      << ", \"engine_cached\": " << (loaded.cached ? "true" : "false")
+      << ", \"build_seconds\": " << json_number(loaded.build_seconds)
+      << ", \"layers\": " << loaded.plan.layers.size() << ", \"arena_mb\": "
+      << json_number(static_cast<double>(loaded.plan.arena_bytes) / (1024.0 * 1024.0));
+  return out.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  try {
+    options = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "trtutils-bench-engine: " << e.what() << "\n" << kUsage;
+    return kExitUsage;
+  }
+  std::string stage = "setup";
+  try {
+    TRTUTILS_CHECK(trtutils::core::device_count() > 0,
+                   "no CUDA device: trtutils-bench-engine times on the GPU");
+    trtutils::core::set_device(options.device);
+    const std::string device_name = trtutils::core::device_properties(options.device).name;
+    stage = "build";
+    LoadedPlan loaded = obtain_plan(options);
+    const std::string common = common_fields(options, loaded, device_name);
+    if (options.build_only) {
+      std::cout << "{" << common << ", \"config\": \"build\"}" << std::endl;
+      return 0;
+    }
+    stage = "load";
+    trtutils::runtime::TRTEngineOptions engine_options;
+    engine_options.device = options.device;
+    trtutils::runtime::TRTEngine engine(std::move(loaded.plan), engine_options);
+
+    stage = "inputs";
+    std::mt19937_64 generator(options.seed);
+    std::vector<trtutils::core::DeviceBuffer> input_buffers;
+    std::vector<const void*> inputs;
+    std::vector<std::string> input_shapes;
+    for (const trtutils::plan::TensorSpec& spec : engine.input_specs()) {
+      TRTUTILS_CHECK(std::all_of(spec.dims.begin(), spec.dims.end(),
+                                 [](std::int64_t d) { return d >= 0; }),
+                     "input '", spec.name, "' has a dynamic shape ", dims_json(spec.dims),
+                     ": the bench needs a static engine");
+      const trtutils::HostTensor host = random_input(spec.dims, spec.dtype, generator);
+      input_buffers.emplace_back(std::max<std::size_t>(host.byte_size(), 1));
+      trtutils::core::memcpy_host_to_device(input_buffers.back().data(), host.data(),
+                                            host.byte_size());
+      inputs.push_back(input_buffers.back().data());
+      input_shapes.push_back(dims_json(spec.dims));
+    }
+    // The engine's own output buffers (one call returns them).
+    const std::vector<void*> outputs =
+        engine.direct_exec(std::span<const void* const>(inputs.data(), inputs.size()));
+    engine.stream().synchronize();
+
+    std::optional<trtutils::HostTensor> no_graph_output;
+    for (const std::string& config : options.configs) {
+      stage = config;
+      std::optional<trtutils::HostTensor> output;
+      const ConfigResult r =
+          run_config(engine, config, inputs, outputs, options, no_graph_output, output);
+      if (config == "no_graph") no_graph_output = std::move(output);
+      std::ostringstream line;
+      line << "{" << common << ", \"config\": " << json_string(r.config)
+           << ", \"input_shape\": " << (input_shapes.empty() ? "null" : input_shapes.front())
+           << ", \"input_dtype\": "
+           << json_string(engine.input_specs().empty()
+                              ? ""
+                              : trtutils::dtype_name(engine.input_specs().front().dtype))
+           << ", \"warmup\": " << options.warmup << ", \"iterations\": " << options.iterations
+           << ", \"median_ms\": " << json_number(r.gpu_ms.median)
+           << ", \"p90_ms\": " << json_number(r.gpu_ms.p90)
+           << ", \"min_ms\": " << json_number(r.gpu_ms.min)
+           << ", \"mean_ms\": " << json_number(r.gpu_ms.mean)
+           << ", \"host_calls\": " << options.host_calls
+           << ", \"host_enqueue_median_us\": " << json_number(r.host_us.median)
+           << ", \"host_enqueue_p90_us\": " << json_number(r.host_us.p90)
+           << ", \"host_enqueue_min_us\": " << json_number(r.host_us.min)
+           << ", \"graph_captures\": " << r.graph_captures
+           << ", \"output_non_finite\": " << r.non_finite
+           << ", \"graph_vs_no_graph_max_abs\": " << json_number(r.max_abs_vs_no_graph)
+           << ", \"seconds\": " << json_number(r.seconds) << "}";
+      std::cout << line.str() << std::endl;
+    }
+  } catch (const std::exception& e) {
+    std::cout << "{\"tool\": \"trtutils-bench-engine\", \"model\": " << json_string(options.name)
+              << ", \"batch\": " << options.batch << ", \"precision\": "
+              << json_string(trtutils::plan::precision_name(options.precision))
+              << ", \"stage\": " << json_string(stage) << ", \"error\": " << json_string(e.what())
+              << "}" << std::endl;
+    std::cerr << "trtutils-bench-engine: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
