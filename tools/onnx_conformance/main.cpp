@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "list_file.hpp"
 #include "op_keying.hpp"
 #include "run_test.hpp"
 #include "trtutils/ops/registry.hpp"
@@ -125,34 +126,15 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::string trim(const std::string& text) {
-  const auto begin = text.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return {};
-  const auto end = text.find_last_not_of(" \t\r");
-  return text.substr(begin, end - begin + 1);
-}
-
 /// Non-empty lines without '#' comments, split into first word and the rest.
 std::map<std::string, std::string> read_list(const fs::path& path) {
-  std::map<std::string, std::string> entries;
-  if (path.empty()) return entries;
-  std::ifstream in(path);
-  if (!in) {
+  std::optional<std::map<std::string, std::string>> entries =
+      trtutils::conformance::read_list_file(path);
+  if (!entries) {
     std::cerr << "cannot read " << path << "\n";
     std::exit(kExitUsage);
   }
-  std::string line;
-  while (std::getline(in, line)) {
-    line = trim(line.substr(0, line.find('#')));
-    if (line.empty()) continue;
-    const auto space = line.find_first_of(" \t");
-    if (space == std::string::npos) {
-      entries[line] = "";
-    } else {
-      entries[line.substr(0, space)] = trim(line.substr(space));
-    }
-  }
-  return entries;
+  return std::move(*entries);
 }
 
 /// Runs the test in a child process so that a crash or a hang in one op is
