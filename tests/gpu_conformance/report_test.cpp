@@ -73,6 +73,8 @@ TEST(Failures, FirstLineOfEachMessageUnknownThenKnown) {
             "  test_foo [Foo, unsupported]: no lowering (known: no GPU lowering yet)\n");
   EXPECT_EQ(first_line("a\nb"), "a");
   EXPECT_EQ(first_line("a"), "a");
+  EXPECT_EQ(first_line("1 node(s) cannot be built:\n  Foo 'x': no lowering\n  more"),
+            "1 node(s) cannot be built: Foo 'x': no lowering");
 }
 
 HostTensor f32(std::vector<float> values) {

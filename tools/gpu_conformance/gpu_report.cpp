@@ -76,7 +76,17 @@ std::string format_table(const std::vector<GpuRecord>& records) {
 }
 
 std::string first_line(const std::string& message) {
-  return message.substr(0, message.find('\n'));
+  const std::size_t eol = message.find('\n');
+  if (eol == std::string::npos) return message;
+  // "1 node(s) cannot be built:\n  Foo 'x': why" -> both lines, joined.
+  if (eol > 0 && message[eol - 1] == ':') {
+    const std::size_t next = message.find_first_not_of(' ', eol + 1);
+    const std::size_t end = message.find('\n', eol + 1);
+    if (next != std::string::npos && next < end) {
+      return message.substr(0, eol) + " " + message.substr(next, end - next);
+    }
+  }
+  return message.substr(0, eol);
 }
 
 std::string format_failures(const std::vector<GpuRecord>& records) {

@@ -47,7 +47,8 @@ Verdict verdict(const std::vector<GpuRecord>& records);
 /// unsupported (candidates), not-run (the op's other tests), with a header.
 std::string format_table(const std::vector<GpuRecord>& records);
 
-/// First line of a message.
+/// First line of a message; when it ends with ':' (the builder's
+/// "N node(s) cannot be built:"), the next line is joined to it.
 std::string first_line(const std::string& message);
 
 /// "in scope, CPU passing, not passing on the GPU:" then one line per test
