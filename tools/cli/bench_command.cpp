@@ -209,13 +209,13 @@ Command add_bench_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   command->add_option("--warmup", args->warmup, "untimed runs first")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 100000000));
   command->add_option("-n,--iterations", args->iterations, "timed runs")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 100000000));
   command->add_option("--batch", args->batch,
                       "batch size: an .onnx model is built for it; an engine must have it")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 31));
   command->add_flag("--cuda-graph", args->cuda_graph,
                     "record the engine into a CUDA graph once and replay it");
   command->add_option("--device", args->device, "CUDA device")->capture_default_str();

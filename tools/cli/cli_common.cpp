@@ -40,7 +40,7 @@ void add_build_flags(CLI::App& command, BuildFlags& flags, bool with_batch) {
       .add_option("--workspace", flags.workspace_mib,
                   "most scratch memory a cuDNN / cuBLASLt algorithm may use, MiB")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 20))
       ->group(group);
   command
       .add_option("--constant-input", flags.constant_inputs,

@@ -230,10 +230,10 @@ Command add_compare_command(CLI::App& app) {
                       "NAME=FILE.npy: an input's value; repeatable (inputs not given are random)");
   command->add_option("--rtol", args->rtol,
                       "relative tolerance (default 1e-3 fp32, 1e-2 fp16, 5e-2 bf16 engines)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 1e30));
   command->add_option("--atol", args->atol,
                       "absolute tolerance (default 1e-4 fp32, 1e-2 fp16, 5e-2 bf16 engines)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 1e30));
   command->add_option("--seed", args->seed, "seed of the random inputs")->capture_default_str();
   command->add_option("--device", args->device, "CUDA device")->capture_default_str();
   command->add_flag("--json", args->json, "print the comparison as JSON");

@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "cli_common.hpp"
@@ -25,6 +26,19 @@ int main(int argc, char** argv) {
       cli::add_build_command(app), cli::add_run_command(app), cli::add_bench_command(app),
       cli::add_inspect_command(app), cli::add_compare_command(app)};
 
+  // CLI11 would call an unknown command "A subcommand is required": name it.
+  const auto is_command = [&commands](const std::string& name) {
+    for (const cli::Command& command : commands) {
+      if (command.app->get_name() == name) return true;
+    }
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    std::cerr << "trtutils: unknown command '" << argv[1]
+              << "' (commands: build, run, bench, inspect, compare)\n"
+                 "Run with --help for more information.\n";
+    return cli::kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
