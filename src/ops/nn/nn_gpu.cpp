@@ -65,11 +65,13 @@ __device__ __forceinline__ T trt_block_reduce(T v, T* shared, Op op) {
   __syncthreads();
   if (lane == 0) shared[warp] = v;
   __syncthreads();
-  const unsigned warps = (blockDim.x + 31u) >> 5;
-  v = threadIdx.x < warps ? shared[threadIdx.x] : shared[0];
-  if (warp == 0) {
-    for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
-    if (lane == 0) shared[0] = v;
+  // Combine the per-warp partials serially: padding the second shuffle
+  // round with a non-identity value would count some partials twice.
+  if (threadIdx.x == 0) {
+    const unsigned warps = (blockDim.x + 31u) >> 5;
+    T total = shared[0];
+    for (unsigned w = 1; w < warps; ++w) total = op(total, shared[w]);
+    shared[0] = total;
   }
   __syncthreads();
   v = shared[0];
