@@ -16,7 +16,8 @@ package() {
   BUILD_DIR=build-gpu BUILD_TYPE=Release scripts/build.sh -DTRTUTILS_WARNINGS_AS_ERRORS=ON
   rm -rf .gpu && mkdir -p .gpu/bin .gpu/lib
   cp build-gpu/tests/bin/* .gpu/bin/
-  for extra in build-gpu/examples/scale_swap_transpose build-gpu/tools/onnx_conformance/trtutils-conformance; do
+  for extra in build-gpu/examples/scale_swap_transpose build-gpu/tools/onnx_conformance/trtutils-conformance \
+               build-gpu/tools/cli/trtutils; do
     [[ -x $extra ]] && cp "$extra" .gpu/bin/
   done
   strip --strip-debug .gpu/bin/* 2>/dev/null || true

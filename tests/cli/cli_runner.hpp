@@ -54,6 +54,23 @@ inline std::string shell_quote(const std::string& arg) {
   return quoted + "'";
 }
 
+/// A copy of an ONNX backend node test model under tests/cli/data: from the
+/// source tree when it is where the test was built, else relative to the
+/// working directory (scripts/gpu-check.sh runs from the repository root).
+inline std::filesystem::path onnx_node_model(const std::string& test) {
+  const std::filesystem::path built = std::filesystem::path(TRTUTILS_CLI_TEST_DATA) / test / "model.onnx";
+  if (std::filesystem::exists(built)) return built;
+  return std::filesystem::absolute(std::filesystem::path("tests/cli/data") / test / "model.onnx");
+}
+
+/// The binary: $TRTUTILS_CLI, else the one CMake built, else `trtutils`
+/// beside the test binary (scripts/gpu-check.sh copies both into .gpu/bin).
+inline std::string cli_path() {
+  if (const char* env = std::getenv("TRTUTILS_CLI"); env && *env) return env;
+  if (std::filesystem::exists(TRTUTILS_CLI)) return TRTUTILS_CLI;
+  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "trtutils").string();
+}
+
 /// Runs `trtutils ARGS...` with stdout and stderr redirected to files (so
 /// neither is a terminal).
 inline CliResult run_cli(const std::vector<std::string>& args) {
@@ -61,7 +78,7 @@ inline CliResult run_cli(const std::vector<std::string>& args) {
   const std::filesystem::path base = std::filesystem::temp_directory_path() /
                                      ("trtutils_cli_run_" + std::to_string(::getpid()) + "_" +
                                       std::to_string(counter++));
-  std::string command = shell_quote(TRTUTILS_CLI);
+  std::string command = shell_quote(cli_path());
   for (const std::string& arg : args) command += " " + shell_quote(arg);
   command += " >" + shell_quote(base.string() + ".out") + " 2>" + shell_quote(base.string() + ".err");
   const int raw = std::system(command.c_str());
@@ -72,11 +89,6 @@ inline CliResult run_cli(const std::vector<std::string>& args) {
   std::filesystem::remove(base.string() + ".out");
   std::filesystem::remove(base.string() + ".err");
   return result;
-}
-
-/// The ONNX backend test models shipped with the ONNX package.
-inline std::filesystem::path onnx_node_model(const std::string& test) {
-  return std::filesystem::path(TRTUTILS_ONNX_NODE_DATA) / test / "model.onnx";
 }
 
 }  // namespace trtutils::testing
