@@ -71,8 +71,8 @@ TEST(CliGpu, BuildRunWritesReluOfTheInput) {
   TempDir dir;
   const HostTensor x = write_relu_input(dir);
   const auto engine = dir / "relu.engine";
-  const auto built = run_cli({"build", onnx_node_model("test_relu").string(), "-o",
-                              engine.string(), "--no-progress"});
+  const auto built = run_cli(
+      {"build", onnx_node_model("test_relu").string(), "-o", engine.string(), "--no-progress"});
   ASSERT_EQ(built.status, 0) << TRTUTILS_CLI_DUMP(built);
   const auto r = run_cli({"run", engine.string(), "--input", "x=" + (dir / "x.npy").string(),
                           "--output-dir", (dir / "out").string(), "--json"});
@@ -84,7 +84,8 @@ TEST(CliGpu, BuildRunWritesReluOfTheInput) {
   const auto xs = x.values<float>();
   const auto ys = y.values<float>();
   for (std::size_t i = 0; i < xs.size(); ++i) EXPECT_EQ(ys[i], std::max(xs[i], 0.0f)) << i;
-  EXPECT_EQ(j["outputs"][0]["max"].get<double>(), static_cast<double>(*std::max_element(xs.begin(), xs.end())));
+  EXPECT_EQ(j["outputs"][0]["max"].get<double>(),
+            static_cast<double>(*std::max_element(xs.begin(), xs.end())));
 }
 
 TEST(CliGpu, RunWithoutInputsUsesRandomOnes) {
@@ -97,8 +98,8 @@ TEST(CliGpu, RunWithoutInputsUsesRandomOnes) {
   const HostTensor x = trtutils::read_npy(dir / "out" / "input_x.npy");
   const HostTensor y = trtutils::read_npy(dir / "out" / "y.npy");
   // Random floats lie in [0, 1): Relu is the identity on them.
-  EXPECT_TRUE(std::equal(x.values<float>().begin(), x.values<float>().end(),
-                         y.values<float>().begin()));
+  EXPECT_TRUE(
+      std::equal(x.values<float>().begin(), x.values<float>().end(), y.values<float>().begin()));
 }
 
 TEST(CliGpu, CompareAgreesWithinToleranceAndFailsWhenTooStrict) {
@@ -106,16 +107,16 @@ TEST(CliGpu, CompareAgreesWithinToleranceAndFailsWhenTooStrict) {
   TempDir dir;
   write_relu_input(dir);
   const std::string model = onnx_node_model("test_relu").string();
-  const auto ok = run_cli({"compare", model, "--input", "x=" + (dir / "x.npy").string(), "--json",
-                           "--quiet"});
+  const auto ok =
+      run_cli({"compare", model, "--input", "x=" + (dir / "x.npy").string(), "--json", "--quiet"});
   ASSERT_EQ(ok.status, 0) << TRTUTILS_CLI_DUMP(ok);
   const json j = json::parse(ok.out);
   EXPECT_EQ(j["passed"], true);
   EXPECT_EQ(j["outputs"][0]["max_abs_error"], 0.0);  // Relu is exact in fp32
   // fp16 storage rounds x = -1 + i/30: not exact, so zero tolerance fails.
-  const auto strict = run_cli({"compare", model, "--fp16", "--input",
-                               "x=" + (dir / "x.npy").string(), "--rtol", "0", "--atol", "0",
-                               "--quiet"});
+  const auto strict =
+      run_cli({"compare", model, "--fp16", "--input", "x=" + (dir / "x.npy").string(), "--rtol",
+               "0", "--atol", "0", "--quiet"});
   EXPECT_EQ(strict.status, 1) << TRTUTILS_CLI_DUMP(strict);
   EXPECT_NE(strict.out.find("FAIL"), std::string::npos) << strict.out;
 }
@@ -124,8 +125,10 @@ TEST(CliGpu, BenchReportsOrderedLatencyStatistics) {
   TRTUTILS_REQUIRE_GPU();
   TempDir dir;
   for (const bool graph : {false, true}) {
-    std::vector<std::string> args = {"bench", onnx_node_model("test_relu").string(), "--warmup",
-                                     "3", "--iterations", "20", "--json", "--quiet"};
+    std::vector<std::string> args = {"bench",        onnx_node_model("test_relu").string(),
+                                     "--warmup",     "3",
+                                     "--iterations", "20",
+                                     "--json",       "--quiet"};
     if (graph) args.push_back("--cuda-graph");
     const auto r = run_cli(args);
     ASSERT_EQ(r.status, 0) << TRTUTILS_CLI_DUMP(r);

@@ -30,9 +30,10 @@ json parse_json(const CliResult& r) {
 /// Builds without a GPU into `engine`; returns the result.
 CliResult build_no_gpu(const std::filesystem::path& model, const std::filesystem::path& engine,
                        const TempDir& dir, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"build",         model.string(),   "-o",
-                                   engine.string(), "--no-autotune",  "--target-arch",
-                                   "sm_90",         "--kernel-cache-dir", (dir / "kernels").string()};
+  std::vector<std::string> args = {
+      "build",         model.string(),       "-o",
+      engine.string(), "--no-autotune",      "--target-arch",
+      "sm_90",         "--kernel-cache-dir", (dir / "kernels").string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_cli(args);
 }

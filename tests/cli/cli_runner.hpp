@@ -58,7 +58,8 @@ inline std::string shell_quote(const std::string& arg) {
 /// source tree when it is where the test was built, else relative to the
 /// working directory (scripts/gpu-check.sh runs from the repository root).
 inline std::filesystem::path onnx_node_model(const std::string& test) {
-  const std::filesystem::path built = std::filesystem::path(TRTUTILS_CLI_TEST_DATA) / test / "model.onnx";
+  const std::filesystem::path built =
+      std::filesystem::path(TRTUTILS_CLI_TEST_DATA) / test / "model.onnx";
   if (std::filesystem::exists(built)) return built;
   return std::filesystem::absolute(std::filesystem::path("tests/cli/data") / test / "model.onnx");
 }
@@ -75,12 +76,13 @@ inline std::string cli_path() {
 /// neither is a terminal).
 inline CliResult run_cli(const std::vector<std::string>& args) {
   static int counter = 0;
-  const std::filesystem::path base = std::filesystem::temp_directory_path() /
-                                     ("trtutils_cli_run_" + std::to_string(::getpid()) + "_" +
-                                      std::to_string(counter++));
+  const std::filesystem::path base =
+      std::filesystem::temp_directory_path() /
+      ("trtutils_cli_run_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   std::string command = shell_quote(cli_path());
   for (const std::string& arg : args) command += " " + shell_quote(arg);
-  command += " >" + shell_quote(base.string() + ".out") + " 2>" + shell_quote(base.string() + ".err");
+  command +=
+      " >" + shell_quote(base.string() + ".out") + " 2>" + shell_quote(base.string() + ".err");
   const int raw = std::system(command.c_str());
   CliResult result;
   result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

@@ -47,8 +47,7 @@ TEST(CliUsage, EverySubcommandHasHelpNamingItsFlags) {
   for (const HelpCase& c : cases) {
     const auto r = run_cli({c.command, "--help"});
     ASSERT_EQ(r.status, 0) << c.command << "\n" << TRTUTILS_CLI_DUMP(r);
-    EXPECT_NE(r.out.find(std::string("Usage: trtutils ") + c.command), std::string::npos)
-        << r.out;
+    EXPECT_NE(r.out.find(std::string("Usage: trtutils ") + c.command), std::string::npos) << r.out;
     for (const char* flag : c.flags) {
       EXPECT_NE(r.out.find(flag), std::string::npos) << c.command << " --help lacks " << flag;
     }
@@ -105,7 +104,8 @@ TEST(CliUsage, MalformedNamedInputsAreUsageErrors) {
   }
   const auto constant = run_cli({"build", model, "--constant-input", "shape"});
   EXPECT_EQ(constant.status, 2) << TRTUTILS_CLI_DUMP(constant);
-  EXPECT_NE(constant.err.find("--constant-input"), std::string::npos) << TRTUTILS_CLI_DUMP(constant);
+  EXPECT_NE(constant.err.find("--constant-input"), std::string::npos)
+      << TRTUTILS_CLI_DUMP(constant);
 }
 
 TEST(CliUsage, OutOfRangeNumbersAreUsageErrors) {

@@ -72,8 +72,8 @@ Stats stats_of(std::vector<double> values) {
 }
 
 nlohmann::json stats_json(const Stats& s) {
-  return {{"min", s.min},   {"mean", s.mean}, {"median", s.median},
-          {"p90", s.p90},   {"p99", s.p99},   {"max", s.max}};
+  return {{"min", s.min}, {"mean", s.mean}, {"median", s.median},
+          {"p90", s.p90}, {"p99", s.p99},   {"max", s.max}};
 }
 
 /// The batch of the engine: axis 0 of its first input of rank >= 1 (1 if none).
@@ -202,8 +202,9 @@ int run_bench(BenchArgs args) {
 Command add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* command = app.add_subcommand(
-      "bench", "Measure an engine's latency (host wall and GPU events), host overhead and "
-               "throughput on random inputs.");
+      "bench",
+      "Measure an engine's latency (host wall and GPU events), host overhead and "
+      "throughput on random inputs.");
   command->add_option("MODEL", args->model, "an .engine file, or an .onnx file to build first")
       ->required()
       ->check(CLI::ExistingFile);
@@ -213,8 +214,9 @@ Command add_bench_command(CLI::App& app) {
   command->add_option("-n,--iterations", args->iterations, "timed runs")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000000));
-  command->add_option("--batch", args->batch,
-                      "batch size: an .onnx model is built for it; an engine must have it")
+  command
+      ->add_option("--batch", args->batch,
+                   "batch size: an .onnx model is built for it; an engine must have it")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 31));
   command->add_flag("--cuda-graph", args->cuda_graph,
                     "record the engine into a CUDA graph once and replay it");

@@ -112,9 +112,8 @@ int run_build(const BuildArgs& args) {
   summary.add("layers", std::to_string(plan.layers.size()));
   if (fusions) {
     summary.add("fusions", detail::concat(fusions->total(), " (", fusions->batchnorm_folds,
-                                          " BatchNorm folded, ", fusions->epilogues,
-                                          " epilogues, ", fusions->elementwise_chains,
-                                          " element-wise chains)"));
+                                          " BatchNorm folded, ", fusions->epilogues, " epilogues, ",
+                                          fusions->elementwise_chains, " element-wise chains)"));
   } else {
     summary.add("fusions", "not counted: " + fusion_problem);
   }

@@ -13,8 +13,8 @@
 #include "progress_bar.hpp"
 #include "trtutils/builder/builder.hpp"
 #include "trtutils/core/device.hpp"
-#include "trtutils/plan/plan_reader.hpp"
 #include "trtutils/core/error.hpp"
+#include "trtutils/plan/plan_reader.hpp"
 #include "trtutils/tensor/npy.hpp"
 
 namespace trtutils::cli {
@@ -33,8 +33,9 @@ void add_build_flags(CLI::App& command, BuildFlags& flags, bool with_batch) {
                     "is specialised to OPT)")
         ->group(group);
   }
-  command.add_option("--timing-cache", flags.timing_cache,
-                     "autotuning results reused across builds (read if present, written back)")
+  command
+      .add_option("--timing-cache", flags.timing_cache,
+                  "autotuning results reused across builds (read if present, written back)")
       ->group(group);
   command
       .add_option("--workspace", flags.workspace_mib,
@@ -46,15 +47,18 @@ void add_build_flags(CLI::App& command, BuildFlags& flags, bool with_batch) {
       .add_option("--constant-input", flags.constant_inputs,
                   "NAME=FILE.npy: fix a (shape-deciding) input's value at build time; repeatable")
       ->group(group);
-  command.add_flag("--no-autotune", flags.no_autotune,
-                   "do not time cuDNN / cuBLASLt candidates (with --target-arch, builds "
-                   "without a GPU)")
+  command
+      .add_flag("--no-autotune", flags.no_autotune,
+                "do not time cuDNN / cuBLASLt candidates (with --target-arch, builds "
+                "without a GPU)")
       ->group(group);
-  command.add_option("--target-arch", flags.target_arch,
-                     "GPU architecture to build for, e.g. sm_90 (default: this GPU's)")
+  command
+      .add_option("--target-arch", flags.target_arch,
+                  "GPU architecture to build for, e.g. sm_90 (default: this GPU's)")
       ->group(group);
-  command.add_option("--kernel-cache-dir", flags.kernel_cache_dir,
-                     "disk cache of compiled NVRTC kernels (default: the library's)")
+  command
+      .add_option("--kernel-cache-dir", flags.kernel_cache_dir,
+                  "disk cache of compiled NVRTC kernels (default: the library's)")
       ->group(group);
   command.add_flag("--no-fuse", flags.no_fuse, "skip the fusion passes")->group(group);
 }
@@ -198,9 +202,10 @@ int visible_gpus() noexcept { return core::device_count(); }
 void require_gpu(const std::string& what) {
   if (visible_gpus() > 0) return;
   throw NoGpuError(detail::concat(
-      what, " needs an NVIDIA GPU and no CUDA device is visible (no driver or no device): run "
-            "it on a GPU machine; `trtutils inspect` and `trtutils build --no-autotune "
-            "--target-arch sm_XX` work without one"));
+      what,
+      " needs an NVIDIA GPU and no CUDA device is visible (no driver or no device): run "
+      "it on a GPU machine; `trtutils inspect` and `trtutils build --no-autotune "
+      "--target-arch sm_XX` work without one"));
 }
 
 std::string dims_text(const std::vector<std::int64_t>& dims) {
@@ -232,7 +237,8 @@ std::string fixed_text(double value, int digits) {
 std::string file_name_for(const std::string& tensor_name) {
   std::string name = tensor_name.empty() ? std::string("tensor") : tensor_name;
   for (char& c : name) {
-    const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    const bool plain =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
     if (!plain) c = '_';
   }
   if (name.front() == '.') name.front() = '_';

@@ -101,8 +101,10 @@ std::pair<double, double> default_tolerances(plan::Precision precision) {
 
 int run_compare(const CompareArgs& args) {
   if (!is_onnx_path(args.onnx)) {
-    throw UsageError(detail::concat("the first argument must be the .onnx model (the CPU "
-                                    "reference runs it), not ", args.onnx.string()));
+    throw UsageError(
+        detail::concat("the first argument must be the .onnx model (the CPU "
+                       "reference runs it), not ",
+                       args.onnx.string()));
   }
   if (!args.engine.empty() && is_onnx_path(args.engine)) {
     throw UsageError("the second argument is the .engine file to check, not another .onnx");
@@ -112,9 +114,9 @@ int run_compare(const CompareArgs& args) {
       read_named_tensors(args.flags.constant_inputs, "--constant-input");
   require_gpu("comparing an engine with the CPU reference");
 
-  plan::Plan plan = args.engine.empty() ? load_or_build_plan(args.onnx, args.flags,
-                                                             args.quiet || args.json)
-                                        : plan::read_plan(args.engine);
+  plan::Plan plan = args.engine.empty()
+                        ? load_or_build_plan(args.onnx, args.flags, args.quiet || args.json)
+                        : plan::read_plan(args.engine);
   const auto [default_rtol, default_atol] = default_tolerances(plan.header.precision);
   const double rtol = args.rtol.value_or(default_rtol);
   const double atol = args.atol.value_or(default_atol);
@@ -141,11 +143,13 @@ int run_compare(const CompareArgs& args) {
     } else if (const auto constant = constants.find(input->name()); constant != constants.end()) {
       value = constant->second;
     } else {
-      throw UsageError(detail::concat(
-          "model input '", input->name(), "' is not an input of the engine (it was fixed at build "
-          "time): give the same value with --constant-input ", input->name(), "=FILE.npy"));
+      throw UsageError(detail::concat("model input '", input->name(),
+                                      "' is not an input of the engine (it was fixed at build "
+                                      "time): give the same value with --constant-input ",
+                                      input->name(), "=FILE.npy"));
     }
-    feed.emplace(input->name(), value.dtype() == input->dtype() ? value : value.cast(input->dtype()));
+    feed.emplace(input->name(),
+                 value.dtype() == input->dtype() ? value : value.cast(input->dtype()));
   }
   const ops::ReferenceExecutor executor(graph);
   const ops::TensorMap reference = executor.run(feed);
@@ -169,7 +173,8 @@ int run_compare(const CompareArgs& args) {
   if (args.json) {
     nlohmann::json json;
     json["onnx"] = args.onnx.string();
-    json["engine"] = args.engine.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.engine.string());
+    json["engine"] =
+        args.engine.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.engine.string());
     json["rtol"] = rtol;
     json["atol"] = atol;
     json["passed"] = passed;
@@ -191,8 +196,8 @@ int run_compare(const CompareArgs& args) {
     std::cout << json.dump(2) << "\n";
     return passed ? kExitOk : kExitFailure;
   }
-  std::cout << "compare " << (args.engine.empty() ? args.onnx.string() + " (built)"
-                                                  : args.engine.string())
+  std::cout << "compare "
+            << (args.engine.empty() ? args.onnx.string() + " (built)" : args.engine.string())
             << " with the CPU reference of " << args.onnx.string() << "\n"
             << "tolerance: |engine - reference| <= " << sci(atol) << " + " << sci(rtol)
             << " * |reference|\n\n";
@@ -208,8 +213,8 @@ int run_compare(const CompareArgs& args) {
                    c.passed() ? "PASS" : "FAIL" + (c.problem.empty() ? "" : ": " + c.problem)});
   }
   table.print(std::cout);
-  std::cout << "\n" << (passed ? "all outputs within tolerance" : "some outputs over tolerance")
-            << "\n";
+  std::cout << "\n"
+            << (passed ? "all outputs within tolerance" : "some outputs over tolerance") << "\n";
   return passed ? kExitOk : kExitFailure;
 }
 
@@ -218,21 +223,25 @@ int run_compare(const CompareArgs& args) {
 Command add_compare_command(CLI::App& app) {
   auto args = std::make_shared<CompareArgs>();
   CLI::App* command = app.add_subcommand(
-      "compare", "Check an engine against the CPU reference executor on the same inputs; exit 1 "
-                 "when an output is over tolerance.");
+      "compare",
+      "Check an engine against the CPU reference executor on the same inputs; exit 1 "
+      "when an output is over tolerance.");
   command->add_option("MODEL", args->onnx, "the .onnx model (run by the CPU reference)")
       ->required()
       ->check(CLI::ExistingFile);
-  command->add_option("ENGINE", args->engine,
-                      "the .engine built from it (default: build MODEL with the build options)")
+  command
+      ->add_option("ENGINE", args->engine,
+                   "the .engine built from it (default: build MODEL with the build options)")
       ->check(CLI::ExistingFile);
   command->add_option("-i,--input", args->inputs,
                       "NAME=FILE.npy: an input's value; repeatable (inputs not given are random)");
-  command->add_option("--rtol", args->rtol,
-                      "relative tolerance (default 1e-3 fp32, 1e-2 fp16, 5e-2 bf16 engines)")
+  command
+      ->add_option("--rtol", args->rtol,
+                   "relative tolerance (default 1e-3 fp32, 1e-2 fp16, 5e-2 bf16 engines)")
       ->check(CLI::Range(0.0, 1e30));
-  command->add_option("--atol", args->atol,
-                      "absolute tolerance (default 1e-4 fp32, 1e-2 fp16, 5e-2 bf16 engines)")
+  command
+      ->add_option("--atol", args->atol,
+                   "absolute tolerance (default 1e-4 fp32, 1e-2 fp16, 5e-2 bf16 engines)")
       ->check(CLI::Range(0.0, 1e30));
   command->add_option("--seed", args->seed, "seed of the random inputs")->capture_default_str();
   command->add_option("--device", args->device, "CUDA device")->capture_default_str();

@@ -101,8 +101,8 @@ int inspect_engine(const InspectArgs& args) {
   KeyValueList about;
   about.add("file", detail::concat(bytes_text(info.file_size), ", plan format ",
                                    info.format_version, ", checksum ", checksum));
-  about.add("built by", detail::concat("trtutils ", plan.header.library_version,
-                                       " (this is ", kVersionString, ")"));
+  about.add("built by", detail::concat("trtutils ", plan.header.library_version, " (this is ",
+                                       kVersionString, ")"));
   about.add("built at", utc_text(plan.header.build_time_unix_seconds));
   about.add("target GPU", plan.header.target_arch);
   about.add("precision", std::string(plan::precision_name(plan.header.precision)));
@@ -115,18 +115,18 @@ int inspect_engine(const InspectArgs& args) {
   if (!gpu["visible"].get<bool>()) {
     about.add("this machine", "no CUDA device visible");
   } else {
-    about.add("this machine",
-              detail::concat(gpu["name"].get<std::string>(), " (", gpu["arch"].get<std::string>(),
-                             "): ",
-                             gpu["runnable"].get<bool>() ? std::string("can run it")
-                                                         : gpu["problem"].get<std::string>()));
+    about.add(
+        "this machine",
+        detail::concat(gpu["name"].get<std::string>(), " (", gpu["arch"].get<std::string>(), "): ",
+                       gpu["runnable"].get<bool>() ? std::string("can run it")
+                                                   : gpu["problem"].get<std::string>()));
   }
   about.print(out);
   out << "\nsections\n";
   Table sections({{"tag"}, {"offset", Table::Align::kRight}, {"bytes", Table::Align::kRight}});
   for (const plan::PlanSection& section : info.sections) {
-    sections.add_row({section.tag, std::to_string(section.range.offset),
-                      std::to_string(section.range.size)});
+    sections.add_row(
+        {section.tag, std::to_string(section.range.offset), std::to_string(section.range.size)});
   }
   sections.print(out);
   out << "\ninputs and outputs\n";
@@ -273,8 +273,9 @@ int inspect_onnx(const InspectArgs& args) {
 Command add_inspect_command(CLI::App& app) {
   auto args = std::make_shared<InspectArgs>();
   CLI::App* command = app.add_subcommand(
-      "inspect", "Show an engine (IO, layers, kernels, memory, target GPU) or an ONNX model "
-                 "(graph, ops and their support). No GPU needed.");
+      "inspect",
+      "Show an engine (IO, layers, kernels, memory, target GPU) or an ONNX model "
+      "(graph, ops and their support). No GPU needed.");
   command->add_option("MODEL", args->model, "an .engine or .onnx file")
       ->required()
       ->check(CLI::ExistingFile);

@@ -22,9 +22,9 @@ int main(int argc, char** argv) {
       "Run `trtutils COMMAND --help` for a command's options.\n"
       "Exit status: 0 success, 1 failure (compare: an output over tolerance), 2 bad usage.");
 
-  std::vector<cli::Command> commands = {
-      cli::add_build_command(app), cli::add_run_command(app), cli::add_bench_command(app),
-      cli::add_inspect_command(app), cli::add_compare_command(app)};
+  std::vector<cli::Command> commands = {cli::add_build_command(app), cli::add_run_command(app),
+                                        cli::add_bench_command(app), cli::add_inspect_command(app),
+                                        cli::add_compare_command(app)};
 
   // CLI11 would call an unknown command "A subcommand is required": name it.
   const auto is_command = [&commands](const std::string& name) {

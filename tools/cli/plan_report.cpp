@@ -42,7 +42,7 @@ std::string tensor_names(const plan::Plan& plan, const std::vector<plan::TensorI
   for (const plan::TensorId id : ids) {
     text += text.empty() ? "" : ", ";
     text += id == plan::kAbsentTensor || id >= plan.tensors.size() ? std::string("-")
-                                                                    : plan.tensors[id].name;
+                                                                   : plan.tensors[id].name;
   }
   return text;
 }
@@ -83,7 +83,8 @@ std::map<std::string, std::size_t> kernels_by_kind(const plan::Plan& plan) {
 std::string layer_detail(const plan::Plan& plan, const plan::LayerDesc& layer) {
   const plan::LayerParams& p = layer.params;
   if (layer.kernel == kinds::kNvrtcKernel) {
-    const std::string entry = p.has(kinds::nvrtc::kEntry) ? p.get_string(kinds::nvrtc::kEntry) : "?";
+    const std::string entry =
+        p.has(kinds::nvrtc::kEntry) ? p.get_string(kinds::nvrtc::kEntry) : "?";
     return detail::concat(entry, " grid ", ints_text(p, kinds::nvrtc::kGrid), " block ",
                           ints_text(p, kinds::nvrtc::kBlock), " shared ",
                           int_param(p, kinds::nvrtc::kShared, 0));
@@ -91,22 +92,23 @@ std::string layer_detail(const plan::Plan& plan, const plan::LayerDesc& layer) {
   if (layer.kernel == kinds::kCudnnConvolution) {
     namespace c = kinds::convolution;
     const std::int64_t algorithm = int_param(p, c::kAlgorithm, -1);
-    return detail::concat("cuDNN algorithm ", algorithm, " math type ",
-                          int_param(p, c::kMathType, 0), " workspace ",
-                          bytes_text(static_cast<std::uint64_t>(int_param(p, c::kWorkspaceBytes, 0))),
-                          " filter ", ints_text(p, c::kFilterShape), " epilogue ",
-                          int_param(p, c::kFused, 0) != 0 ? "fused" : "separate");
+    return detail::concat(
+        "cuDNN algorithm ", algorithm, " math type ", int_param(p, c::kMathType, 0), " workspace ",
+        bytes_text(static_cast<std::uint64_t>(int_param(p, c::kWorkspaceBytes, 0))), " filter ",
+        ints_text(p, c::kFilterShape), " epilogue ",
+        int_param(p, c::kFused, 0) != 0 ? "fused" : "separate");
   }
   if (layer.kernel == kinds::kCublasLtMatmul) {
     namespace m = kinds::matmul;
     const bool tuned = p.has(m::kAlgorithm) && !p.get_bytes(m::kAlgorithm).empty();
-    return detail::concat("m ", int_param(p, m::kM, 0), " n ", int_param(p, m::kN, 0), " k ",
-                          int_param(p, m::kK, 0), " batch ", int_param(p, m::kBatch, 1),
-                          " epilogue ", int_param(p, m::kEpilogue, 0), " algorithm ",
-                          tuned ? "tuned" : "heuristic (not tuned)", " workspace ",
-                          bytes_text(static_cast<std::uint64_t>(int_param(p, m::kWorkspaceBytes, 0))));
+    return detail::concat(
+        "m ", int_param(p, m::kM, 0), " n ", int_param(p, m::kN, 0), " k ", int_param(p, m::kK, 0),
+        " batch ", int_param(p, m::kBatch, 1), " epilogue ", int_param(p, m::kEpilogue, 0),
+        " algorithm ", tuned ? "tuned" : "heuristic (not tuned)", " workspace ",
+        bytes_text(static_cast<std::uint64_t>(int_param(p, m::kWorkspaceBytes, 0))));
   }
-  if (layer.kernel == kinds::kCopy && !layer.inputs.empty() && layer.inputs[0] < plan.tensors.size()) {
+  if (layer.kernel == kinds::kCopy && !layer.inputs.empty() &&
+      layer.inputs[0] < plan.tensors.size()) {
     const plan::TensorDesc& in = plan.tensors[layer.inputs[0]];
     std::uint64_t count = 1;
     for (const std::int64_t d : in.dims) count *= static_cast<std::uint64_t>(d < 0 ? 0 : d);
@@ -171,10 +173,11 @@ void print_io(std::ostream& out, const plan::Plan& plan) {
 
 void print_memory(std::ostream& out, const PlanMemoryReport& memory) {
   KeyValueList list;
-  list.add("weights (per engine)",
-           detail::concat(bytes_text(memory.weights_bytes), " in ", memory.constants, " constants"));
-  list.add("activations (per context)", detail::concat(bytes_text(memory.arena_bytes), " arena for ",
-                                                      memory.activations, " tensors"));
+  list.add("weights (per engine)", detail::concat(bytes_text(memory.weights_bytes), " in ",
+                                                  memory.constants, " constants"));
+  list.add("activations (per context)",
+           detail::concat(bytes_text(memory.arena_bytes), " arena for ", memory.activations,
+                          " tensors"));
   list.add("workspace (per context)", bytes_text(memory.workspace_bytes));
   list.add("inputs + outputs (caller)", bytes_text(memory.io_bytes));
   list.print(out);

@@ -131,14 +131,15 @@ int run_run(const RunArgs& args) {
       file = (args.output_dir / (file_name_for(output_names[i]) + ".npy")).string();
       write_tensor(file, outputs[i]);
     }
-    json["outputs"].push_back({{"name", output_names[i]},
-                               {"dtype", std::string(dtype_name(outputs[i].dtype()))},
-                               {"dims", outputs[i].shape()},
-                               {"min", number_or_null(range.min)},
-                               {"max", number_or_null(range.max)},
-                               {"mean", number_or_null(range.mean)},
-                               {"non_finite", range.non_finite},
-                               {"file", file.empty() ? nlohmann::json(nullptr) : nlohmann::json(file)}});
+    json["outputs"].push_back(
+        {{"name", output_names[i]},
+         {"dtype", std::string(dtype_name(outputs[i].dtype()))},
+         {"dims", outputs[i].shape()},
+         {"min", number_or_null(range.min)},
+         {"max", number_or_null(range.max)},
+         {"mean", number_or_null(range.mean)},
+         {"non_finite", range.non_finite},
+         {"file", file.empty() ? nlohmann::json(nullptr) : nlohmann::json(file)}});
     table.add_row({output_names[i], std::string(dtype_name(outputs[i].dtype())),
                    dims_text(outputs[i].shape()), number_text(range.min), number_text(range.max),
                    number_text(range.mean), file.empty() ? "-" : file});
@@ -166,8 +167,9 @@ int run_run(const RunArgs& args) {
 Command add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* command = app.add_subcommand(
-      "run", "Run an engine once on .npy inputs (random ones where none is given) and save the "
-             "outputs as .npy.");
+      "run",
+      "Run an engine once on .npy inputs (random ones where none is given) and save the "
+      "outputs as .npy.");
   command->add_option("MODEL", args->model, "the .engine file (an .onnx file is built first)")
       ->required()
       ->check(CLI::ExistingFile);

@@ -9,8 +9,8 @@ namespace trtutils::cli {
 Table::Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
 
 void Table::add_row(std::vector<std::string> cells) {
-  TRTUTILS_CHECK(cells.size() <= columns_.size(), "table row has ", cells.size(),
-                 " cells for ", columns_.size(), " columns");
+  TRTUTILS_CHECK(cells.size() <= columns_.size(), "table row has ", cells.size(), " cells for ",
+                 columns_.size(), " columns");
   cells.resize(columns_.size());
   rows_.push_back(std::move(cells));
 }
