@@ -4,9 +4,13 @@
 #
 #   scripts/gpu-check.sh package   # here: Release build, binaries + the shared
 #                                  # libraries they need copied into .gpu/
-#   scripts/gpu-check.sh run       # there: runs everything from .gpu/, writes
-#                                  # logs under $OUT (or ./gpu-check-out), and
-#                                  # ends with "gpu-check: N passed, N failed, N skipped"
+#   scripts/gpu-check.sh run       # there: runs everything from .gpu/ (gtest binaries,
+#                                  # the demo, DLPack<->PyTorch, GPU conformance of the
+#                                  # ONNX node tests, compute-sanitizer memcheck on a
+#                                  # conformance subset), writes logs under $OUT (or
+#                                  # ./gpu-check-out), and ends with
+#                                  # "gpu-check: N passed, N failed, N skipped"
+# Whole-model checks and benchmarks: scripts/model-check.sh, scripts/bench.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
@@ -17,10 +21,14 @@ package() {
   rm -rf .gpu && mkdir -p .gpu/bin .gpu/lib
   cp build-gpu/tests/bin/* .gpu/bin/
   for extra in build-gpu/examples/scale_swap_transpose build-gpu/tools/onnx_conformance/trtutils-conformance \
-               build-gpu/tools/cli/trtutils; do
+               build-gpu/tools/gpu_conformance/trtutils-gpu-conformance build-gpu/tools/cli/trtutils \
+               build-gpu/tools/model_check/trtutils-model-check build-gpu/tools/bench_engine/trtutils-bench-engine \
+               build-gpu/tools/bench_preprocess/trtutils-bench-preprocess; do
     [[ -x $extra ]] && cp "$extra" .gpu/bin/
   done
-  strip --strip-debug .gpu/bin/* 2>/dev/null || true
+  strip --strip-all .gpu/bin/* 2>/dev/null || true
+  # The GPU machine has no Debian ONNX test data: carry the node tests.
+  tar -C /usr/include/onnx/backend/test/data -czf .gpu/node-data.tgz node
   # The PyTorch DLPack test: a ctypes bridge library and its script.
   mkdir -p .gpu/python
   cp build-gpu/tests/python/libtrtutils_dlpack_pytest.so tests/python/test_dlpack_torch.py .gpu/python/
@@ -60,6 +68,33 @@ run() {
     [[ -x $python ]] || python=python3
     timeout 300 "$python" .gpu/python/test_dlpack_torch.py .gpu/python/libtrtutils_dlpack_pytest.so >>"$log" 2>&1
     echo "=== dlpack-torch exit $?" >>"$log"
+  fi
+  if [[ -x .gpu/bin/trtutils-gpu-conformance && -f .gpu/node-data.tgz ]]; then
+    rm -rf /tmp/trtutils-node-data && mkdir -p /tmp/trtutils-node-data
+    tar -C /tmp/trtutils-node-data -xzf .gpu/node-data.tgz
+    local data=/tmp/trtutils-node-data/node
+    echo "=== gpu-conformance" >>"$log"
+    timeout 900 .gpu/bin/trtutils-gpu-conformance --data "$data" --list-failures --jobs 8 \
+      --gpu-known-failures tools/gpu_conformance/gpu_known_failures.txt \
+      --scope tools/onnx_conformance/scope.txt --known-failures tools/onnx_conformance/known_failures.txt \
+      >"$out/gpu-conformance.txt" 2>&1
+    echo "exit $?" >>"$out/gpu-conformance.txt"
+    tail -n 1 "$out/gpu-conformance.txt" | sed 's/^exit/gpu-conformance exit/' >>"$log"
+    grep -E '^gpu-conformance: ' "$out/gpu-conformance.txt" >>"$log"
+    echo "=== gpu-conformance end" >>"$log"
+    if command -v compute-sanitizer >/dev/null; then
+      echo "=== memcheck" >>"$log"
+      timeout 600 compute-sanitizer --tool memcheck --leak-check full --report-api-errors no \
+        .gpu/bin/trtutils-gpu-conformance --data "$data" --no-fork --jobs 1 \
+        --filter '^test_(relu|add_bcast|conv_with_strides_padding|gemm_default_matrix_bias|gather_0|softmax_axis_1|maxpool_2d_pads|resize_upsample_scales_linear|reduce_mean_default_axes_keepdims_example|transpose_all_permutations_0|concat_3d_axis_0|slice|layer_normalization_2d_axis0|nonzero_example)$' \
+        --scope tools/onnx_conformance/scope.txt --known-failures tools/onnx_conformance/known_failures.txt \
+        >"$out/memcheck.txt" 2>&1
+      # Failing node tests are counted by the conformance run above; memcheck
+      # passes when the sanitizer itself reports no error.
+      grep -qE 'ERROR SUMMARY: 0 errors' "$out/memcheck.txt"
+      echo "=== memcheck exit $?" >>"$log"
+      grep -E 'ERROR SUMMARY|LEAK SUMMARY|^gpu-conformance: ' "$out/memcheck.txt" >>"$log"
+    fi
   fi
   python3 scripts/summarize_gtest.py "$out/json" "$log" | tee -a "$log"
   tar -C "$out" -czf "$out/gtest-json.tar.gz" json && rm -rf "$out/json"

@@ -6,6 +6,10 @@ as does a demo that exited non-zero (read from the log's '=== demo exit N').
 The PyTorch DLPack test's own 'dlpack-torch: N passed, N failed' line (between
 '=== dlpack-torch' and '=== dlpack-torch exit N') adds to the totals; a missing
 line, or a non-zero exit that the line does not account for, is one failure.
+The GPU conformance run's 'gpu-conformance: N passed, N failed' line (between
+'=== gpu-conformance' and '=== gpu-conformance end') adds its counts; the
+memcheck run ('=== memcheck exit N') is one test: passed when its
+ERROR SUMMARY said 0 errors (exit 0).
 Prints failing test names, then 'gpu-check: N passed, N failed, N skipped'.
 """
 import json
@@ -36,6 +40,13 @@ for exit_line in re.finditer(r"^=== (\S+) exit (\d+)$", log, re.M):
             failed += 1
             failures.append(f"dlpack-torch (exit {code} after all tests passed)")
         continue
+    if name == "memcheck":
+        if code == 0:
+            passed += 1
+        else:
+            failed += 1
+            failures.append(f"memcheck (compute-sanitizer exit {code}; see memcheck.txt)")
+        continue
     if name == "demo":
         if code == 0:
             passed += 1
@@ -58,6 +69,17 @@ for exit_line in re.finditer(r"^=== (\S+) exit (\d+)$", log, re.M):
                 skipped += 1
             else:
                 passed += 1
+conformance = re.search(r"^=== gpu-conformance\n(.*?)^=== gpu-conformance end$", log, re.M | re.S)
+if conformance:
+    summary = re.search(r"^gpu-conformance: (\d+) passed, (\d+) failed", conformance.group(1), re.M)
+    if summary is None:
+        failed += 1
+        failures.append("gpu-conformance (no summary line; see gpu-conformance.txt)")
+    else:
+        passed += int(summary.group(1))
+        failed += int(summary.group(2))
+        if int(summary.group(2)):
+            failures.append(f"gpu-conformance ({summary.group(2)} node tests; see gpu-conformance.txt)")
 for f in failures:
     print(f"FAILED {f}")
 print(f"gpu-check: {passed} passed, {failed} failed, {skipped} skipped")
