@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_models.hpp"
 #include "cli/cli_runner.hpp"
 #include "gpu_test_support.hpp"
 #include "trtutils/tensor/host_tensor.hpp"
@@ -119,6 +120,22 @@ TEST(CliGpu, CompareAgreesWithinToleranceAndFailsWhenTooStrict) {
                "0", "--atol", "0", "--quiet"});
   EXPECT_EQ(strict.status, 1) << TRTUTILS_CLI_DUMP(strict);
   EXPECT_NE(strict.out.find("FAIL"), std::string::npos) << strict.out;
+}
+
+TEST(CliGpu, CompareAFusedChainBuiltAndSavedFirst) {
+  TRTUTILS_REQUIRE_GPU();
+  TempDir dir;
+  trtutils::testing::write_add_relu_model(dir / "add_relu.onnx");
+  const auto built = run_cli({"build", (dir / "add_relu.onnx").string(), "-o",
+                              (dir / "add_relu.engine").string(), "--no-progress"});
+  ASSERT_EQ(built.status, 0) << TRTUTILS_CLI_DUMP(built);
+  const auto r = run_cli(
+      {"compare", (dir / "add_relu.onnx").string(), (dir / "add_relu.engine").string(), "--json"});
+  ASSERT_EQ(r.status, 0) << TRTUTILS_CLI_DUMP(r);
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["passed"], true);
+  EXPECT_EQ(j["inputs"][0]["source"], "random");
+  EXPECT_LE(j["outputs"][0]["max_abs_error"].get<double>(), 1e-6);  // one f32 add, one max
 }
 
 TEST(CliGpu, BenchReportsOrderedLatencyStatistics) {
