@@ -10,6 +10,7 @@
 #include "trtutils/gpu/convolution_plan.hpp"
 #include "trtutils/gpu/matmul_plan.hpp"
 #include "trtutils/plan/layer_kinds.hpp"
+#include "trtutils/runtime/library_layer_params.hpp"
 
 namespace trtutils::builder {
 
@@ -34,15 +35,11 @@ std::uint64_t bytes_of(const plan::Plan& plan, plan::TensorId id) {
   return bytes;
 }
 
-plan::TensorId input_or_absent(const plan::LayerDesc& layer, std::size_t i) {
-  return i < layer.inputs.size() ? layer.inputs[i] : plan::kAbsentTensor;
-}
 
 /// Scratch device buffers shaped like a layer's tensors, for timing.
 struct ScratchTensors {
   std::vector<core::DeviceBuffer> buffers;
-  const void* input(const plan::Plan& plan, const plan::LayerDesc& layer, std::size_t i) {
-    const plan::TensorId id = input_or_absent(layer, i);
+  const void* input(const plan::Plan& plan, plan::TensorId id) {
     if (id == plan::kAbsentTensor) return nullptr;
     buffers.emplace_back(std::max<std::uint64_t>(bytes_of(plan, id), 1));
     core::memset_device(buffers.back(), 0);
@@ -92,26 +89,35 @@ struct Tuner {
                                                       core::memory_info().free_bytes / 4)) {}
 
   gpu::ConvolutionAlgorithm time(const plan::Plan& plan, const plan::LayerDesc& layer) {
-    gpu::ConvolutionPlan p(convolution_desc_of(plan, layer));
+    const gpu::ConvolutionDesc desc = convolution_desc_of(plan, layer);
+    gpu::ConvolutionPlan p(desc);
+    // Which optional inputs are present follows from the parameters, exactly
+    // as the runtime reads them (inputs are compacted: x, w, [bias], [z]).
+    const runtime::ConvolutionTensors t =
+        runtime::convolution_tensors(layer, desc.has_bias, desc.has_residual);
     ScratchTensors s;
     gpu::ConvolutionBuffers b;
-    b.x = s.input(plan, layer, 0);
-    b.w = s.input(plan, layer, 1);
-    b.bias = s.input(plan, layer, 2);
-    b.z = s.input(plan, layer, 3);
-    b.y = s.output(plan, layer.outputs.at(0));
+    b.x = s.input(plan, t.x);
+    b.w = s.input(plan, t.w);
+    b.bias = s.input(plan, t.bias);
+    b.z = s.input(plan, t.z);
+    b.y = s.output(plan, t.y);
     return p.autotune(cudnn, stream, b, workspace.data(), workspace.size());
   }
 
   gpu::MatmulAlgorithm time_matmul(const plan::Plan& plan, const plan::LayerDesc& layer) {
-    gpu::MatmulPlan p(matmul_desc_of(plan, layer));
+    const gpu::MatmulDesc desc = matmul_desc_of(plan, layer);
+    gpu::MatmulPlan p(desc);
+    // Inputs are compacted (A, B, [bias], [C]) as the runtime reads them.
+    const runtime::MatmulTensors t =
+        runtime::matmul_tensors(layer, gpu::has_bias(desc.epilogue), desc.beta != 0.0f);
     ScratchTensors s;
     gpu::MatmulBuffers b;
-    b.a = s.input(plan, layer, 0);
-    b.b = s.input(plan, layer, 1);
-    b.bias = s.input(plan, layer, 2);
-    b.c = s.input(plan, layer, 3);
-    b.d = s.output(plan, layer.outputs.at(0));
+    b.a = s.input(plan, t.a);
+    b.b = s.input(plan, t.b);
+    b.bias = s.input(plan, t.bias);
+    b.c = s.input(plan, t.c);
+    b.d = s.output(plan, t.d);
     return p.autotune(cublas, stream, b, workspace.data(), workspace.size());
   }
 };
