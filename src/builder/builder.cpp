@@ -1,5 +1,6 @@
 #include "trtutils/builder/builder.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -69,6 +70,12 @@ void bind_graph_io(const ir::Graph& graph, PlanAssembler& assembler) {
     assembler.bind(in, cast);
   }
   for (const ir::Value* out : graph.outputs()) {
+    if (!out->is_constant() && !assembler.tensor_of(out) && !ir::is_static(out->shape())) {
+      // A data-dependent shape: its lowering declares the upper bound, and the
+      // tensor is made then (kOutput when the dtype allows writing in place).
+      assembler.defer_graph_output(out);
+      continue;
+    }
     const bool direct = !out->is_constant() && !assembler.tensor_of(out) &&
                         assembler.device_dtype(out->dtype()) == out->dtype();
     if (direct) {
@@ -98,32 +105,48 @@ void finish_graph_outputs(const ir::Graph& graph, PlanAssembler& assembler) {
         assembler.plan().tensor(source).name == out->name()) {
       continue;
     }
-    const Shape dims = out->is_constant() ? out->constant().shape() : ir::to_static(*out->shape());
+    const Shape dims = assembler.static_shape(*out);
     const plan::TensorId target =
         assembler.add_tensor(out->name(), out->dtype(), dims, plan::TensorKind::kOutput);
+    const std::size_t layers_before = assembler.plan().layers.size();
     assembler.add_copy(detail::concat("output:", out->name()), source, target);
-    // A data-dependent extent travels with the copy.
-    for (auto it = assembler.plan().layers.rbegin(); it != assembler.plan().layers.rend(); ++it) {
-      for (const auto& [name, value] : it->params.all()) {
-        if (name.rfind(plan::layer_kinds::kDynamicExtentPrefix, 0) != 0) continue;
-        const bool writes_source =
-            std::find(it->outputs.begin(), it->outputs.end(), source) != it->outputs.end();
-        if (writes_source) assembler.plan().layers.back().params.set(
-            std::string(plan::layer_kinds::kDynamicExtentPrefix) + "0", value);
+    if (assembler.plan().layers.size() == layers_before) continue;  // empty: nothing copied
+    // A data-dependent extent travels with the copy (output 0 of the copy):
+    // the layer that wrote `source` names it by its index in its outputs.
+    namespace lk = plan::layer_kinds;
+    std::vector<plan::LayerDesc>& layers = assembler.plan().layers;
+    for (std::size_t l = layers_before; l-- > 0;) {
+      const auto at = std::find(layers[l].outputs.begin(), layers[l].outputs.end(), source);
+      if (at == layers[l].outputs.end()) continue;
+      const auto index = static_cast<std::size_t>(at - layers[l].outputs.begin());
+      const std::string key = detail::concat(lk::kDynamicExtentPrefix, index);
+      if (layers[l].params.has(key)) {
+        const std::int64_t count = layers[l].params.get_int(key);
+        const std::int64_t axis =
+            layers[l].params.get_int(detail::concat(lk::kDynamicExtentAxisPrefix, index), 0);
+        layers.back().params.set(detail::concat(lk::kDynamicExtentPrefix, 0), count);
+        layers.back().params.set(detail::concat(lk::kDynamicExtentAxisPrefix, 0), axis);
       }
+      break;
     }
   }
 }
 
-std::vector<plan::TensorSpec> io_specs(const ir::Graph& graph) {
+std::vector<plan::TensorSpec> io_specs(const ir::Graph& graph, const plan::Plan& plan) {
   std::vector<plan::TensorSpec> specs;
   for (const ir::Value* in : graph.inputs()) {
     const Shape dims = ir::to_static(*in->shape());
     specs.push_back({in->name(), in->dtype(), {dims.begin(), dims.end()}, std::nullopt, true});
   }
   for (const ir::Value* out : graph.outputs()) {
-    const Shape dims = out->is_constant() ? out->constant().shape() : ir::to_static(*out->shape());
-    specs.push_back({out->name(), out->dtype(), {dims.begin(), dims.end()}, std::nullopt, false});
+    // The engine output tensor's dims: the declared shape, or the upper bound
+    // of a data-dependent output (the runtime trims it after running).
+    const auto tensor = std::find_if(plan.tensors.begin(), plan.tensors.end(), [&](const auto& t) {
+      return t.kind == plan::TensorKind::kOutput && t.name == out->name();
+    });
+    TRTUTILS_CHECK(tensor != plan.tensors.end(), "graph output '", out->name(),
+                   "' has no engine output tensor");
+    specs.push_back({out->name(), out->dtype(), tensor->dims, std::nullopt, false});
   }
   return specs;
 }
@@ -237,7 +260,7 @@ plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegi
           std::chrono::system_clock::now().time_since_epoch())
           .count();
   plan.header.builder_options = describe_options(options);
-  plan.io = io_specs(graph);
+  plan.io = io_specs(graph, plan);
   progress("validate", 0.99);
   plan::validate_plan(plan);
   progress("done", 1.0);

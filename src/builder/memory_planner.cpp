@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <variant>
 
 #include "trtutils/core/error.hpp"
+#include "trtutils/plan/layer_kinds.hpp"
 
 namespace trtutils::builder {
 
@@ -80,6 +82,14 @@ std::vector<TensorLifetime> activation_lifetimes(const plan::Plan& plan) {
   for (std::size_t layer = 0; layer < plan.layers.size(); ++layer) {
     for (const plan::TensorId id : plan.layers[layer].inputs) touch(id, layer);
     for (const plan::TensorId id : plan.layers[layer].outputs) touch(id, layer);
+    // A dynamic-extent count is read by the runtime after this layer: keep it
+    // alive until then even when an earlier layer wrote it.
+    for (const auto& [name, value] : plan.layers[layer].params.all()) {
+      if (name.rfind(plan::layer_kinds::kDynamicExtentPrefix, 0) != 0) continue;
+      if (const auto* id = std::get_if<std::int64_t>(&value); id && *id >= 0) {
+        touch(static_cast<plan::TensorId>(*id), layer);
+      }
+    }
   }
   return lifetimes;
 }

@@ -1,5 +1,7 @@
 #include "builder/node_lowering_context.hpp"
 
+#include <algorithm>
+
 #include "trtutils/core/error.hpp"
 #include "trtutils/plan/layer_kinds.hpp"
 
@@ -9,12 +11,11 @@ namespace lk = plan::layer_kinds;
 
 namespace {
 
-ops::GpuTensor describe(const plan::Plan& plan, plan::TensorId id, const ir::Value& value) {
-  const plan::TensorDesc& t = plan.tensor(id);
-  // The IR shape, not the tensor's dims: an aliased value (Reshape) shares its
-  // source's tensor but keeps its own shape.
-  Shape shape = value.is_constant() ? value.constant().shape() : ir::to_static(*value.shape());
-  return {id, t.dtype, std::move(shape)};
+ops::GpuTensor describe(const PlanAssembler& assembler, plan::TensorId id, const ir::Value& value) {
+  const plan::TensorDesc& t = assembler.plan().tensor(id);
+  // The value's shape, not the tensor's dims: an aliased value (Reshape)
+  // shares its source's tensor but keeps its own shape.
+  return {id, t.dtype, assembler.static_shape(value)};
 }
 
 }  // namespace
@@ -39,7 +40,7 @@ NodeLoweringContext::NodeLoweringContext(const ir::Node& node, std::int64_t opse
 ops::GpuTensor NodeLoweringContext::input(std::size_t i) const {
   const ir::Value* value = node_.input(i);
   if (!value) return {};
-  return describe(assembler_.plan(), assembler_.tensor_for(*value), *value);
+  return describe(assembler_, assembler_.tensor_for(*value), *value);
 }
 
 const HostTensor* NodeLoweringContext::input_constant(std::size_t i) const {
@@ -50,7 +51,7 @@ const HostTensor* NodeLoweringContext::input_constant(std::size_t i) const {
 ops::GpuTensor NodeLoweringContext::output(std::size_t i) const {
   const ir::Value* value = node_.output(i);
   if (!value) return {};
-  return describe(assembler_.plan(), assembler_.tensor_for(*value), *value);
+  return describe(assembler_, assembler_.tensor_for(*value), *value);
 }
 
 ops::GpuTensor NodeLoweringContext::add_scratch(DType dtype, Shape shape) {
@@ -92,6 +93,19 @@ void NodeLoweringContext::emit_kernel(const std::string& name, ops::KernelLaunch
     }
   }
   assembler_.split_arguments(pointer_tensors, layer.inputs, layer.outputs);
+  const bool zero_launch = std::find(launch.grid.begin(), launch.grid.end(), 0u) != launch.grid.end() ||
+                           std::find(launch.block.begin(), launch.block.end(), 0u) != launch.block.end();
+  const bool writes_only_empty =
+      !layer.outputs.empty() && std::all_of(layer.outputs.begin(), layer.outputs.end(),
+                                            [&](plan::TensorId id) { return assembler_.is_empty(id); });
+  if (writes_only_empty) return;  // nothing to write: no layer (add_layer would drop it too)
+  if (zero_launch) {
+    // The runtime refuses zero launch dimensions at load; say so at build time.
+    fail(detail::concat("kernel ", launch.entry, " has grid (", launch.grid[0], ", ", launch.grid[1],
+                        ", ", launch.grid[2], ") block (", launch.block[0], ", ", launch.block[1],
+                        ", ", launch.block[2], "); every dimension must be at least 1 (an empty "
+                        "input with a non-empty output must still launch at least one block)"));
+  }
   layer.params.set(lk::nvrtc::kSource, std::move(launch.source));
   layer.params.set(lk::nvrtc::kEntry, std::move(launch.entry));
   layer.params.set(lk::nvrtc::kGrid, std::vector<std::int64_t>(launch.grid.begin(), launch.grid.end()));
@@ -136,10 +150,30 @@ void NodeLoweringContext::alias_output(std::size_t output, std::size_t input) {
   assembler_.bind(out, source);
 }
 
-void NodeLoweringContext::set_dynamic_extent(std::size_t output, const ops::GpuTensor& count) {
-  if (!node_.output(output)) fail(detail::concat("set_dynamic_extent on absent output ", output));
-  dynamic_extents_[output] = count.id;
-  dynamic_values_.insert(node_.output(output));
+void NodeLoweringContext::set_output_upper_bound(std::size_t output, Shape upper_bound) {
+  const ir::Value* value = node_.output(output);
+  if (!value) return;  // omitted output: nothing to allocate
+  try {
+    assembler_.set_upper_bound(*value, upper_bound);
+  } catch (const InvalidArgument& e) {
+    fail(e.what());
+  }
+}
+
+void NodeLoweringContext::set_dynamic_extent(std::size_t output, const ops::GpuTensor& count,
+                                             std::size_t axis) {
+  const ir::Value* value = node_.output(output);
+  if (!value) fail(detail::concat("set_dynamic_extent on absent output ", output));
+  if (count.dtype != DType::kInt64 || count.element_count() != 1) {
+    fail(detail::concat("the dynamic extent of output ", output, " must be a one-element i64"));
+  }
+  const Shape shape = assembler_.static_shape(*value);
+  if (axis >= shape.size()) {
+    fail(detail::concat("dynamic extent axis ", axis, " of output ", output, " with shape ",
+                        shape_to_string(shape)));
+  }
+  dynamic_extents_[output] = {count.id, axis};
+  dynamic_values_.insert(value);
 }
 
 void NodeLoweringContext::finish() {
@@ -147,16 +181,34 @@ void NodeLoweringContext::finish() {
   for (std::size_t i = 0; i < node_.outputs().size(); ++i) {
     const ir::Value* out = node_.output(i);
     if (!out) continue;
+    // An empty output (zero elements) needs no layer: nothing to write.
     const auto id = assembler_.tensor_of(out);
+    if (id && assembler_.is_empty(*id)) continue;
+    if (!id && element_count(assembler_.static_shape(*out)) == 0) {
+      assembler_.tensor_for(*out);
+      continue;
+    }
     if (!id || !assembler_.written(*id)) {
       fail(detail::concat("the GPU lowering did not write output '", out->name(), "'"));
     }
   }
-  if (dynamic_extents_.empty()) return;
-  if (plan.layers.size() == first_layer_) fail("set a dynamic extent but emitted no layer");
-  for (const auto& [output, count] : dynamic_extents_) {
-    plan.layers.back().params.set(detail::concat(lk::kDynamicExtentPrefix, output),
-                                  static_cast<std::int64_t>(count));
+  for (const auto& [output, extent] : dynamic_extents_) {
+    const plan::TensorId tensor = assembler_.tensor_for(*node_.output(output));
+    if (assembler_.is_empty(tensor)) continue;  // its extent is 0 anyway
+    if (plan.layers.size() == first_layer_) fail("set a dynamic extent but emitted no layer");
+    // The runtime reads the count after this layer and trims the output it
+    // names by its index among *this layer's* outputs.
+    plan::LayerDesc& last = plan.layers.back();
+    const auto at = std::find(last.outputs.begin(), last.outputs.end(), tensor);
+    if (at == last.outputs.end()) {
+      fail(detail::concat("set a dynamic extent on output ", output,
+                          ", which the node's last layer does not write"));
+    }
+    const auto index = static_cast<std::size_t>(at - last.outputs.begin());
+    last.params.set(detail::concat(lk::kDynamicExtentPrefix, index),
+                    static_cast<std::int64_t>(extent.count));
+    last.params.set(detail::concat(lk::kDynamicExtentAxisPrefix, index),
+                    static_cast<std::int64_t>(extent.axis));
   }
 }
 

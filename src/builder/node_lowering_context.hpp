@@ -38,13 +38,16 @@ class NodeLoweringContext final : public ops::LoweringContext {
                   std::vector<plan::TensorId> inputs, std::vector<plan::TensorId> outputs,
                   plan::LayerParams params) override;
   void alias_output(std::size_t output, std::size_t input) override;
-  void set_dynamic_extent(std::size_t output, const ops::GpuTensor& count) override;
+  void set_output_upper_bound(std::size_t output, Shape upper_bound) override;
+  void set_dynamic_extent(std::size_t output, const ops::GpuTensor& count,
+                          std::size_t axis = 0) override;
 
   [[noreturn]] void fail(const std::string& message) const override;
   [[noreturn]] void unsupported(const std::string& message) const override;
 
   /// After the lowering returned: checks every present output was written or
-  /// aliased, and records dynamic extents on the node's last layer.
+  /// aliased (an empty output needs neither), and records dynamic extents on
+  /// the node's last layer, indexed by that layer's outputs.
   void finish();
 
  private:
@@ -55,7 +58,11 @@ class NodeLoweringContext final : public ops::LoweringContext {
   std::set<const ir::Value*>& dynamic_values_;
   std::size_t first_layer_;
   std::size_t scratch_count_ = 0;
-  std::map<std::size_t, plan::TensorId> dynamic_extents_;
+  struct DynamicExtent {
+    plan::TensorId count;
+    std::size_t axis;
+  };
+  std::map<std::size_t, DynamicExtent> dynamic_extents_;
 };
 
 }  // namespace trtutils::builder

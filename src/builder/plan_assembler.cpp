@@ -79,20 +79,63 @@ std::optional<plan::TensorId> PlanAssembler::tensor_of(const ir::Value* value) c
 
 void PlanAssembler::bind(const ir::Value* value, plan::TensorId id) { bound_[value] = id; }
 
+void PlanAssembler::defer_graph_output(const ir::Value* value) { deferred_outputs_.insert(value); }
+
+Shape PlanAssembler::static_shape(const ir::Value& value) const {
+  if (value.is_constant()) return value.constant().shape();
+  if (const auto it = upper_bounds_.find(&value); it != upper_bounds_.end()) return it->second;
+  if (!ir::is_static(value.shape())) {
+    throw UnsupportedError(detail::concat(
+        "value '", value.name(), "' has shape ", ir::to_string(value.shape()),
+        " after shape inference; the engine needs static shapes (fix dynamic input dims with "
+        "BuildOptions::batch, and inputs that decide shapes with constant_inputs)"));
+  }
+  return ir::to_static(*value.shape());
+}
+
+void PlanAssembler::set_upper_bound(const ir::Value& value, const Shape& bound) {
+  TRTUTILS_CHECK(!value.is_constant(), "value '", value.name(),
+                 "' is a constant; it has no upper bound to declare");
+  if (value.shape()) {
+    const ir::DimList& declared = *value.shape();
+    TRTUTILS_CHECK(declared.size() == bound.size(), "value '", value.name(), "' is declared ",
+                   ir::to_string(value.shape()), " but its upper bound ", shape_to_string(bound),
+                   " has another rank");
+    for (std::size_t d = 0; d < bound.size(); ++d) {
+      TRTUTILS_CHECK(!declared[d].is_static() || declared[d].value <= bound[d], "value '",
+                     value.name(), "' is declared ", ir::to_string(value.shape()),
+                     ", larger than its upper bound ", shape_to_string(bound));
+    }
+  }
+  upper_bounds_[&value] = bound;
+  if (const auto id = tensor_of(&value)) {
+    TRTUTILS_CHECK(!written(*id), "value '", value.name(),
+                   "': set the upper bound before writing the output");
+    plan_.tensors.at(*id).dims.assign(bound.begin(), bound.end());
+  }
+}
+
+bool PlanAssembler::is_empty(plan::TensorId id) const {
+  const plan::TensorDesc& t = plan_.tensors.at(id);
+  return std::find(t.dims.begin(), t.dims.end(), std::int64_t{0}) != t.dims.end();
+}
+
 plan::TensorId PlanAssembler::tensor_for(const ir::Value& value) {
   if (auto id = tensor_of(&value)) return *id;
   plan::TensorId id = 0;
   if (value.is_constant()) {
     id = add_constant(value.name(), value.constant());
   } else {
-    if (!ir::is_static(value.shape())) {
-      throw UnsupportedError(detail::concat(
-          "value '", value.name(), "' has shape ", ir::to_string(value.shape()),
-          " after shape inference; the engine needs static shapes (fix dynamic input dims with "
-          "BuildOptions::batch, and inputs that decide shapes with constant_inputs)"));
+    const DType device = device_dtype(value.dtype());
+    if (deferred_outputs_.count(&value) && device == value.dtype()) {
+      id = add_tensor(value.name(), device, static_shape(value), plan::TensorKind::kOutput);
+    } else if (deferred_outputs_.count(&value)) {
+      // Computed in the build precision; finish_graph_outputs casts it.
+      id = add_tensor(detail::concat(value.name(), ":", dtype_name(device)), device,
+                      static_shape(value), plan::TensorKind::kActivation);
+    } else {
+      id = add_tensor(value.name(), device, static_shape(value), plan::TensorKind::kActivation);
     }
-    id = add_tensor(value.name(), device_dtype(value.dtype()), ir::to_static(*value.shape()),
-                    plan::TensorKind::kActivation);
   }
   bind(&value, id);
   return id;
@@ -113,11 +156,19 @@ void PlanAssembler::split_arguments(const std::vector<plan::TensorId>& tensors,
 }
 
 void PlanAssembler::add_layer(plan::LayerDesc layer) {
+  // A layer that writes only empty tensors has nothing to do (and a kernel
+  // sized by them would launch a zero grid): it is not emitted.
+  if (!layer.outputs.empty() &&
+      std::all_of(layer.outputs.begin(), layer.outputs.end(), [&](plan::TensorId id) {
+        return id < plan_.tensors.size() && is_empty(id);
+      })) {
+    return;
+  }
   std::string name = layer.name.empty() ? std::string("layer") : layer.name;
   for (int n = 1; !layer_names_.insert(name).second; ++n) name = detail::concat(layer.name, "#", n);
   layer.name = std::move(name);
   for (const plan::TensorId id : layer.inputs) {
-    TRTUTILS_CHECK(id == plan::kAbsentTensor || written(id), "layer '", layer.name,
+    TRTUTILS_CHECK(id == plan::kAbsentTensor || written(id) || is_empty(id), "layer '", layer.name,
                    "' reads tensor '", plan_.tensors.at(id).name, "' before anything writes it");
   }
   for (const plan::TensorId id : layer.outputs) {
@@ -134,6 +185,7 @@ void PlanAssembler::add_cast(const std::string& name, plan::TensorId from, plan:
   const plan::TensorDesc& out = plan_.tensors.at(to);
   std::int64_t n = 1;
   for (const std::int64_t d : in.dims) n *= d;
+  if (n == 0) return;  // nothing to convert; empty tensors need no writer
   namespace g = ops::gpu;
   const std::string entry =
       detail::concat("trt_cast_", dtype_name(in.dtype), "_to_", dtype_name(out.dtype));
@@ -174,6 +226,7 @@ void PlanAssembler::add_copy(const std::string& name, plan::TensorId from, plan:
     add_cast(name, from, to);
     return;
   }
+  if (is_empty(from) && is_empty(to)) return;  // nothing to copy
   plan::LayerDesc layer;
   layer.name = name;
   layer.kernel = lk::kCopy;

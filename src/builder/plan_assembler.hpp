@@ -29,6 +29,19 @@ class PlanAssembler {
   /// identical constants (dtype, shape, bytes) share one tensor.
   plan::TensorId add_constant(const std::string& name, const HostTensor& value);
 
+  /// A graph output left unbound by bind_graph_io because its declared shape
+  /// is not static (data-dependent): tensor_for makes it the kOutput tensor.
+  void defer_graph_output(const ir::Value* value);
+  /// The shape a value's tensor is allocated with: a constant's shape, the
+  /// upper bound a lowering declared (set_upper_bound), else the static IR
+  /// shape (UnsupportedError when it is not static).
+  Shape static_shape(const ir::Value& value) const;
+  /// A data-dependent output is allocated at `bound` rather than its declared
+  /// shape; resizes its tensor when one is already bound (not yet written).
+  void set_upper_bound(const ir::Value& value, const Shape& bound);
+  /// Zero elements: never needs a layer to write it (nothing to allocate).
+  bool is_empty(plan::TensorId id) const;
+
   /// The tensor standing for an IR value, when bound.
   std::optional<plan::TensorId> tensor_of(const ir::Value* value) const;
   void bind(const ir::Value* value, plan::TensorId id);
@@ -37,7 +50,7 @@ class PlanAssembler {
   plan::TensorId tensor_for(const ir::Value& value);
 
   /// Appends a layer (name made unique). Tensors in `inputs` must have been
-  /// written (or be inputs/constants); `outputs` must not have been.
+  /// written (or be inputs/constants, or empty); `outputs` must not have been.
   void add_layer(plan::LayerDesc layer);
   /// An nvrtc.kernel layer's inputs/outputs from its tensor arguments: an
   /// argument already written is read, one not yet written is written here.
@@ -47,6 +60,7 @@ class PlanAssembler {
   bool written(plan::TensorId id) const;
 
   /// A generated kernel converting `from` into `to` (same element count).
+  /// Nothing for empty tensors (here and in add_copy).
   void add_cast(const std::string& name, plan::TensorId from, plan::TensorId to);
   /// A "copy" layer (same dtype and size).
   void add_copy(const std::string& name, plan::TensorId from, plan::TensorId to);
@@ -69,6 +83,8 @@ class PlanAssembler {
   std::set<std::string> tensor_names_;
   std::set<std::string> layer_names_;
   std::map<const ir::Value*, plan::TensorId> bound_;
+  std::map<const ir::Value*, Shape> upper_bounds_;
+  std::set<const ir::Value*> deferred_outputs_;
   std::map<plan::TensorId, HostTensor> constants_;
   std::map<std::string, plan::TensorId> constant_by_content_;
   std::vector<bool> written_;

@@ -21,7 +21,7 @@ namespace detail {
 
 namespace {
 
-constexpr std::string_view kExtentAxisPrefix = "dynamic_extent_axis_of_output_";
+constexpr std::string_view kExtentAxisPrefix = plan::layer_kinds::kDynamicExtentAxisPrefix;
 
 std::optional<std::size_t> index_after(std::string_view key, std::string_view prefix) {
   if (key.substr(0, prefix.size()) != prefix) return std::nullopt;

@@ -2,10 +2,13 @@
 // error reports, IO/precision casts, alias rules, weights packing, arena,
 // cubins, and that the plan survives write/read. Lowerings here are the
 // test's own (a registry copy), so the builder is checked independently of
-// the op families' GPU code.
+// the op families' GPU code — except the data-dependent (NonZero, NMS) and
+// empty-tensor tests at the end, which use the builtin lowerings because the
+// contract under test is between them, the builder and the runtime.
 #include <gtest/gtest.h>
 
 #include "ops/gpu_codegen.hpp"
+#include "runtime/engine_impl.hpp"
 #include "trtutils/builder/builder.hpp"
 #include "trtutils/ops/gpu_lowering.hpp"
 #include "trtutils/plan/layer_kinds.hpp"
@@ -226,6 +229,99 @@ TEST(Builder, FoldedGraphOutputIsCopiedFromTheWeights) {
   }
   EXPECT_EQ(constants, 1);
   EXPECT_EQ(count_kernel(p, lk::kCopy), 2);
+}
+
+const plan::TensorDesc& output_tensor(const plan::Plan& p, const std::string& name) {
+  for (const auto& t : p.tensors) {
+    if (t.kind == plan::TensorKind::kOutput && t.name == name) return t;
+  }
+  throw std::runtime_error("no output tensor " + name);
+}
+
+/// NonZero's declared output [2, 1] (the count one example had) is smaller
+/// than its upper bound [2, 6]: the plan allocates the bound, and the runtime
+/// finds the extent on the layer writing it, by that layer's output index,
+/// along axis 1.
+TEST(DataDependentOutput, NonZeroIsAllocatedAtItsUpperBoundAndTrimmedAlongAxis1) {
+  for (const ir::DimList& declared : {ir::DimList{2, 1}, ir::DimList{2, ir::Dim()}}) {
+    ir::Graph g;
+    g.opset_imports[""] = 17;
+    ir::Value* x = input(g, "x", {2, 3});
+    ir::Value* y = add(g, "NonZero", {x});
+    y->set_dtype(DType::kInt64);
+    y->set_shape(declared);
+    g.outputs().push_back(y);
+    const std::string name = y->name();
+    const plan::Plan p = build(std::move(g), cpu_options(), ops::OpRegistry::builtin());
+    const plan::TensorDesc& out = output_tensor(p, name);
+    EXPECT_EQ(out.dims, (std::vector<std::int64_t>{2, 6}));
+    EXPECT_EQ(p.io.back().dims, (std::vector<std::int64_t>{2, 6}));
+    const auto extents = runtime::detail::find_dynamic_extents(p);
+    ASSERT_EQ(extents.size(), 1u);
+    EXPECT_EQ(extents[0].output, 0u);
+    EXPECT_EQ(extents[0].axis, 1u);
+    const plan::LayerDesc& layer = p.layers.at(extents[0].layer);
+    EXPECT_NE(std::find(layer.outputs.begin(), layer.outputs.end(), out.id), layer.outputs.end());
+    EXPECT_EQ(p.tensor(extents[0].count).dtype, DType::kInt64);
+    runtime::detail::check_plan_structure(p);
+  }
+}
+
+/// NonMaxSuppression's last layer writes scratch offsets before
+/// selected_indices: the extent names selected_indices by its index there.
+TEST(DataDependentOutput, NmsExtentNamesSelectedIndicesAmongTheLayersOutputs) {
+  ir::Graph g;
+  g.opset_imports[""] = 17;
+  ir::Value* boxes = input(g, "boxes", {1, 6, 4});
+  ir::Value* scores = input(g, "scores", {1, 2, 6});
+  ir::Value* max_boxes = shape_constant(g, "max_boxes", {4});
+  ir::Value* selected = add(g, "NonMaxSuppression", {boxes, scores, max_boxes});
+  selected->set_dtype(DType::kInt64);
+  selected->set_shape(ir::DimList{ir::Dim(), 3});
+  g.outputs().push_back(selected);
+  const std::string name = selected->name();
+  const plan::Plan p = build(std::move(g), cpu_options(), ops::OpRegistry::builtin());
+  const plan::TensorDesc& out = output_tensor(p, name);
+  EXPECT_EQ(out.dims, (std::vector<std::int64_t>{8, 3}));  // 1 batch * 2 classes * min(4, 6)
+  const auto extents = runtime::detail::find_dynamic_extents(p);
+  ASSERT_EQ(extents.size(), 1u);
+  EXPECT_EQ(extents[0].axis, 0u);
+  const plan::LayerDesc& layer = p.layers.at(extents[0].layer);
+  bool named = false;
+  for (const auto& [key, value] : layer.params.all()) {
+    if (key.rfind(lk::kDynamicExtentPrefix, 0) != 0) continue;
+    const std::size_t index = std::stoul(key.substr(std::string(lk::kDynamicExtentPrefix).size()));
+    EXPECT_EQ(layer.outputs.at(index), out.id);
+    named = true;
+  }
+  EXPECT_TRUE(named);
+  runtime::detail::check_plan_structure(p);
+}
+
+/// A zero-element output needs no layer: Slice out of range gives [2, 0],
+/// and a Relu of it is not emitted either; the outputs keep their shapes.
+TEST(EmptyTensors, ZeroElementOutputsNeedNoLayer) {
+  ir::Graph g;
+  g.opset_imports[""] = 17;
+  ir::Value* x = input(g, "x", {2, 3});
+  ir::Value* empty = add(g, "Slice", {x, shape_constant(g, "starts", {5}),
+                                      shape_constant(g, "ends", {10}),
+                                      shape_constant(g, "axes", {1})});
+  g.outputs().push_back(empty);
+  g.outputs().push_back(add(g, "Relu", {empty}));
+  g.outputs().push_back(add(g, "Relu", {x}));
+  const plan::Plan p = build(std::move(g), cpu_options(), ops::OpRegistry::builtin());
+  ASSERT_EQ(p.io.size(), 4u);
+  EXPECT_EQ(p.io[1].dims, (std::vector<std::int64_t>{2, 0}));
+  EXPECT_EQ(p.io[2].dims, (std::vector<std::int64_t>{2, 0}));
+  EXPECT_EQ(p.io[3].dims, (std::vector<std::int64_t>{2, 3}));
+  for (const auto& layer : p.layers) {
+    for (const plan::TensorId id : layer.outputs) {
+      const auto& dims = p.tensor(id).dims;
+      EXPECT_EQ(std::find(dims.begin(), dims.end(), 0), dims.end()) << layer.name;
+    }
+  }
+  runtime::detail::check_plan_structure(p);
 }
 
 }  // namespace

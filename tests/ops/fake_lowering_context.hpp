@@ -103,7 +103,9 @@ class FakeLoweringContext : public ops::LoweringContext {
   void alias_output(std::size_t output, std::size_t input) override {
     aliases_.emplace_back(output, input);
   }
-  void set_dynamic_extent(std::size_t output, const ops::GpuTensor& count) override {
+  void set_dynamic_extent(std::size_t output, const ops::GpuTensor& count,
+                          std::size_t axis = 0) override {
+    dynamic_extent_axes_[output] = axis;
     dynamic_extents_[output] = count;
   }
   [[noreturn]] void fail(const std::string& message) const override {
@@ -133,6 +135,9 @@ class FakeLoweringContext : public ops::LoweringContext {
   const std::map<std::size_t, ops::GpuTensor>& dynamic_extents() const noexcept {
     return dynamic_extents_;
   }
+  const std::map<std::size_t, std::size_t>& dynamic_extent_axes() const noexcept {
+    return dynamic_extent_axes_;
+  }
   const std::vector<ops::GpuTensor>& inputs() const noexcept { return inputs_; }
   const std::vector<ops::GpuTensor>& outputs() const noexcept { return outputs_; }
 
@@ -158,6 +163,7 @@ class FakeLoweringContext : public ops::LoweringContext {
   std::vector<EmittedLayer> layers_;
   std::vector<std::pair<std::size_t, std::size_t>> aliases_;
   std::map<std::size_t, ops::GpuTensor> dynamic_extents_;
+  std::map<std::size_t, std::size_t> dynamic_extent_axes_;
 };
 
 }  // namespace trtutils::testing

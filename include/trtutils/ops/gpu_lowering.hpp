@@ -102,11 +102,24 @@ class LoweringContext {
   /// Declares that output i is the same bytes as input j (Reshape, Squeeze,
   /// Identity...): no layer is emitted and the builder aliases the memory.
   virtual void alias_output(std::size_t output, std::size_t input) = 0;
-  /// Output i has a data-dependent extent (NonZero, NonMaxSuppression): it is
-  /// allocated at its upper-bound shape, and after the node's last layer the
-  /// i64 scalar `count` holds its true size along the first axis whose bound
-  /// was not known (the runtime trims graph outputs to it).
-  virtual void set_dynamic_extent(std::size_t output, const GpuTensor& count) = 0;
+  /// Output i has a data-dependent shape (NonZero, NonMaxSuppression): the
+  /// lowering calls this *before* output(i) with the shape to allocate (its
+  /// upper bound). The model's declared shape (unknown dims, or the size seen
+  /// in one example) is then ignored for the tensor; the rank must match and
+  /// known declared dims must not exceed the bound. The default does nothing:
+  /// for contexts whose outputs are already allocated (test fakes), which the
+  /// lowering's own shape check then verifies.
+  virtual void set_output_upper_bound(std::size_t output, Shape upper_bound) {
+    (void)output;
+    (void)upper_bound;
+  }
+  /// Output i has a data-dependent extent: it is allocated at its upper-bound
+  /// shape, and after the node's last layer the i64 scalar `count` holds its
+  /// true size along `axis` (NonZero: 1, NonMaxSuppression: 0). The runtime
+  /// trims graph outputs to it, keeping for each index before `axis` the
+  /// first `count` slices (rows keep the allocated width as their stride).
+  virtual void set_dynamic_extent(std::size_t output, const GpuTensor& count,
+                                  std::size_t axis = 0) = 0;
 
   /// Throws ModelError / UnsupportedError prefixed with the node.
   [[noreturn]] virtual void fail(const std::string& message) const = 0;

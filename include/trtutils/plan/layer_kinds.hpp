@@ -70,8 +70,10 @@ enum Epilogue : std::int64_t { kNone = 0, kBias = 1, kRelu = 2, kGelu = 3, kBias
 // --- "copy": output 0 = input 0, same byte size -------------------------------
 inline constexpr const char* kCopy = "copy";
 
-// On any layer: output i's true extent along its first data-dependent axis
-// is the i64 scalar in this tensor after the layer runs (NonZero, NMS).
+// On any layer: output i's true extent (i indexes this layer's `outputs`)
+// is the i64 scalar in this tensor after the layer runs (NonZero, NMS), along
+// the axis given by kDynamicExtentAxisPrefix + i (int, default 0).
 inline constexpr const char* kDynamicExtentPrefix = "dynamic_extent_of_output_";
+inline constexpr const char* kDynamicExtentAxisPrefix = "dynamic_extent_axis_of_output_";
 
 }  // namespace trtutils::plan::layer_kinds

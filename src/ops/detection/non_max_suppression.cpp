@@ -249,7 +249,6 @@ void lower_nms(LoweringContext& ctx) {
   const bool center = ctx.node().attributes().get_int("center_point_box", 0) != 0;
   const GpuTensor boxes = ctx.input(0);
   const GpuTensor scores = ctx.input(1);
-  const GpuTensor selected = ctx.output(0);
   if (boxes.shape.size() != 3 || boxes.shape[2] != 4) {
     ctx.fail("boxes must be [batch, spatial, 4], got " + shape_to_string(boxes.shape));
   }
@@ -265,6 +264,8 @@ void lower_nms(LoweringContext& ctx) {
   }
   const std::int64_t keep_max = std::clamp<std::int64_t>(max_per_class, 0, spatial);
   const std::int64_t bound = batches * classes * keep_max;
+  ctx.set_output_upper_bound(0, Shape{bound, 3});
+  const GpuTensor selected = ctx.output(0);
   if (selected.shape.size() != 2 || selected.shape[1] != 3 || selected.shape[0] < bound) {
     ctx.fail(detail::concat("selected_indices must be allocated at its upper bound [", bound,
                             ", 3] (or more rows), got ", shape_to_string(selected.shape)));
@@ -350,7 +351,7 @@ void lower_nms(LoweringContext& ctx) {
                        KernelArgument::pointer_to(offsets), KernelArgument::pointer_to(selected),
                        KernelArgument::pointer_to(count)};
   ctx.emit_kernel(ctx.node().name() + ".compact", std::move(compact));
-  ctx.set_dynamic_extent(0, count);
+  ctx.set_dynamic_extent(0, count, /*axis=*/0);
 }
 
 }  // namespace

@@ -98,9 +98,12 @@ extern "C" __global__ void $WRITE_ENTRY(const $T* __restrict__ x,
 
 void lower_non_zero(LoweringContext& ctx) {
   const GpuTensor x = ctx.input(0);
-  const GpuTensor y = ctx.output(0);
   const auto rank = static_cast<std::int64_t>(x.shape.size());
   const std::int64_t total = x.element_count();
+  // Allocated at the upper bound; each row keeps `total` as its stride and
+  // the runtime keeps the first `count` entries of each row (axis 1).
+  ctx.set_output_upper_bound(0, Shape{rank, total});
+  const GpuTensor y = ctx.output(0);
   if (y.shape.size() != 2 || y.shape[0] != rank || y.shape[1] < total) {
     ctx.fail(detail::concat("NonZero's output must be allocated at its upper bound [", rank, ", ",
                             total, "] (or wider), got ", shape_to_string(y.shape)));
@@ -146,7 +149,7 @@ void lower_non_zero(LoweringContext& ctx) {
   write.arguments = {KernelArgument::pointer_to(x), KernelArgument::pointer_to(counts),
                      KernelArgument::pointer_to(y)};
   ctx.emit_kernel(ctx.node().name() + ".write", std::move(write));
-  ctx.set_dynamic_extent(0, count);
+  ctx.set_dynamic_extent(0, count, /*axis=*/1);
 }
 
 }  // namespace
