@@ -1,5 +1,6 @@
 #include "trtutils/plan/plan_validation.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <set>
@@ -169,11 +170,14 @@ void check_io(const Plan& plan) {
 
 // Layers run in order: each reads tensors that are inputs, constants or
 // written by an earlier layer, and every tensor is written at most once.
+// Empty tensors (a zero dim) hold nothing: they need no writer.
 void check_layers(const Plan& plan) {
   std::set<std::string> names;
   std::vector<bool> written(plan.tensors.size(), false);
+  std::vector<bool> empty(plan.tensors.size(), false);
   for (const TensorDesc& t : plan.tensors) {
-    written[t.id] = t.kind == TensorKind::kInput || t.kind == TensorKind::kConstant;
+    empty[t.id] = std::find(t.dims.begin(), t.dims.end(), std::int64_t{0}) != t.dims.end();
+    written[t.id] = t.kind == TensorKind::kInput || t.kind == TensorKind::kConstant || empty[t.id];
   }
   for (const LayerDesc& layer : plan.layers) {
     check_unique_name(names, layer.name, "layer");
@@ -199,7 +203,8 @@ void check_layers(const Plan& plan) {
       if (t.kind != TensorKind::kActivation && t.kind != TensorKind::kOutput) {
         fail(what, " writes ", tensor_kind_name(t.kind), " tensor '", t.name, "'");
       }
-      if (written[id]) fail(what, " writes tensor '", t.name, "', which is already written");
+      if (written[id] && !empty[id])
+        fail(what, " writes tensor '", t.name, "', which is already written");
       written[id] = true;
     }
     for (const auto& [key, value] : layer.params.all()) {

@@ -65,7 +65,10 @@ void ExecutionContext::bind(std::span<void* const> io) {
                  " device pointers, inputs first), got ", io.size());
   for (std::size_t i = 0; i < io.size(); ++i) {
     const bool input = i < impl.inputs.size();
-    TRTUTILS_CHECK(io[i] != nullptr, input ? "input '" : "output '",
+    // An empty tensor (a zero dim) has no bytes: a null pointer is fine.
+    const auto& dims = impl.plan.tensor(impl.io_tensors[i]).dims;
+    const bool empty = std::find(dims.begin(), dims.end(), std::int64_t{0}) != dims.end();
+    TRTUTILS_CHECK(io[i] != nullptr || empty, input ? "input '" : "output '",
                    input ? impl.inputs[i].name : impl.outputs[i - impl.inputs.size()].name,
                    "' is bound to a null pointer");
     state_->addresses[impl.io_tensors[i]] = io[i];

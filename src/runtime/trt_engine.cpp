@@ -166,6 +166,7 @@ std::vector<HostTensor> TRTEngine::execute(const std::vector<HostTensor>& inputs
   }
   p.context->enqueue(p.stream, std::span<void* const>(p.io_pointers));
   for (std::size_t i = p.input_count; i < p.device_io.size(); ++i) {
+    if (p.device_io[i].size() == 0) continue;  // an empty output
     core::memcpy_device_to_host_async(p.staging[i].data(), p.device_io[i].data(),
                                       p.device_io[i].size(), p.stream);
   }
