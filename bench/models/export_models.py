@@ -288,10 +288,16 @@ def randomise_statistics(model: nn.Module, input_shape, device, generator_seed: 
                 bn.weight.copy_(torch.empty_like(bn.weight).uniform_(0.5, 1.5, generator=g))
                 bn.bias.copy_(torch.randn(bn.bias.shape, generator=g) * 0.2)
         layer_scales = 0
+        zero_weights = 0
         for name, p in model.named_parameters():
             if name.endswith("layer_scale"):
                 p.copy_(torch.empty_like(p).uniform_(0.1, 0.6, generator=g))
                 layer_scales += 1
+            elif p.dim() >= 2 and not bool(p.any()):
+                # torchvision zero-initialises some heads (ViT's classifier):
+                # an all-zero output would make every comparison pass vacuously.
+                p.copy_(torch.randn(p.shape, generator=g) * 0.02)
+                zero_weights += 1
     if bns:
         saved_momentum = [bn.momentum for bn in bns]
         for bn in bns:
@@ -312,7 +318,8 @@ def randomise_statistics(model: nn.Module, input_shape, device, generator_seed: 
                 bn.running_mean.add_(torch.randn(bn.running_mean.shape, generator=g) * 0.1 * std)
                 bn.running_var.mul_(torch.empty_like(bn.running_var).uniform_(0.8, 1.25, generator=g))
     model.eval()
-    return {"batchnorms": len(bns), "layer_scales": layer_scales}
+    return {"batchnorms": len(bns), "layer_scales": layer_scales,
+            "zero_weights_randomised": zero_weights}
 
 
 def export_onnx(model: nn.Module, x: torch.Tensor, path: str, dynamic_batch: bool = False) -> dict:

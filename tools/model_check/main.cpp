@@ -160,7 +160,13 @@ OutputCheck compare(const std::string& name, const trtutils::HostTensor& out,
     return check;
   }
   check.max_abs = max_abs;
-  check.rel_l2 = ref2 > 0.0 ? std::sqrt(diff2 / ref2) : std::sqrt(diff2);
+  if (ref2 == 0.0) {
+    // An all-zero oracle (e.g. a zero-initialised head) would let any engine
+    // that also prints zeros pass; refuse to call that a match.
+    check.problem = "the reference output is all zeros: the comparison would prove nothing";
+    return check;
+  }
+  check.rel_l2 = std::sqrt(diff2 / ref2);
   return check;
 }
 
