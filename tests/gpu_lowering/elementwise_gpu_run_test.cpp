@@ -230,8 +230,9 @@ TEST(ElementwiseGpu, NanAndInfinityFollowTheCpuReference) {
   const std::vector<float> special = {nan, inf, -inf, 0.0f, -0.0f, 1e30f, -1e30f, 2.5f, -2.5f, 3e9f,
                                       -3e9f, 300.7f, -1.5f, 255.5f, 1e20f, -129.0f};
   const HostTensor x = HostTensor::from_values<float>({16}, special);
-  for (const char* op : {"Relu", "Sign", "Celu", "HardSigmoid", "HardSwish", "Sigmoid", "Softplus",
-                         "Abs", "Round", "Floor", "Exp", "Tanh", "Erf"}) {
+  for (const char* op : {"Relu", "LeakyRelu", "Elu", "Selu", "Sign", "Celu", "HardSigmoid",
+                         "HardSwish", "Sigmoid", "Softplus", "Softsign", "Abs", "Round", "Floor",
+                         "Exp", "Tanh", "Erf"}) {
     NodeUnderTest t(op, {x});
     expect_matches_cpu(t, kF32);
   }
@@ -244,6 +245,15 @@ TEST(ElementwiseGpu, NanAndInfinityFollowTheCpuReference) {
   NodeUnderTest clip("Clip", {x, HostTensor::from_values<float>({}, {-1.0f}),
                               HostTensor::from_values<float>({}, {1.0f})});
   expect_matches_cpu(clip, kF32);
+  // Constant [0, 1] bounds (opset 6 attributes): a clamp the compiler could
+  // turn into a saturating instruction, which maps NaN to 0.
+  ir::Attributes unit;
+  unit.set("min", 0.0f);
+  unit.set("max", 1.0f);
+  NodeUnderTest clip_unit("Clip", {x}, unit, 6);
+  expect_matches_cpu(clip_unit, kF32);
+  NodeUnderTest clip_nan_bound("Clip", {x, HostTensor::from_values<float>({}, {nan})});
+  expect_matches_cpu(clip_nan_bound, kF32);
   // Cast: NaN and out-of-range to integers, f32 -> f16/bf16, bool.
   for (const std::int64_t to : {1, 2, 3, 6, 7, 9, 10, 11, 16}) {
     ir::Attributes a;

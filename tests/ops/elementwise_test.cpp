@@ -167,6 +167,19 @@ TEST(Activations, ValuesAtHandPickedPoints) {
   expect_values(run1("Celu", {x}, attrs({{"alpha", 2.0f}})), {3}, {2 * (std::exp(-1.5) - 1), 0, 1});
 }
 
+// NaN in, NaN out, as NumPy evaluates the ONNX formulas (np.maximum and
+// np.minimum propagate NaN; std::max(0, min(1, NaN)) would give 1).
+TEST(Activations, NaNPropagatesThroughEveryActivation) {
+  const HostTensor x = floats({1}, {std::nanf("")});
+  for (const char* op : {"Relu", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish",
+                         "Softplus", "Softsign"}) {
+    const HostTensor y = run1(op, {x});
+    EXPECT_TRUE(std::isnan(y.values<float>()[0])) << op;
+  }
+  const HostTensor d = run1("HardSigmoid", {tensor<double>({1}, {kNaN})});
+  EXPECT_TRUE(std::isnan(d.values<double>()[0]));
+}
+
 TEST(Activations, ReluAcceptsIntegers) {
   EXPECT_EQ(values_of(run1("Relu", {tensor<std::int32_t>({2}, {-2, 5})})),
             (std::vector<double>{0, 5}));
@@ -230,6 +243,24 @@ TEST(Clip, OpsetSixTakesAttributes) {
                 {3}, {-1, 0, 1});
   expect_values(run1("Clip", {floats({3}, {-2, 0, 2})}, attrs({{"max", 1.0f}}), 6), {3},
                 {-2, 0, 1});
+}
+
+TEST(Clip, NaNInputOrBoundGivesNaNAsNumpyClip) {
+  const HostTensor x = floats({3}, {std::nanf(""), -2, 2});
+  const HostTensor y = run1("Clip", {x, floats({}, {-1}), floats({}, {1})});
+  EXPECT_TRUE(std::isnan(y.values<float>()[0]));
+  EXPECT_EQ(y.values<float>()[1], -1);
+  EXPECT_EQ(y.values<float>()[2], 1);
+  const HostTensor legacy = run1("Clip", {x}, attrs({{"min", 0.0f}, {"max", 1.0f}}), 6);
+  EXPECT_TRUE(std::isnan(legacy.values<float>()[0]));
+  for (const HostTensor& nan_bound :
+       {run1("Clip", {x, floats({}, {std::nanf("")})}),
+        run1("Clip", {x, HostTensor(), floats({}, {std::nanf("")})})}) {
+    for (float v : nan_bound.values<float>()) EXPECT_TRUE(std::isnan(v));
+  }
+  // min > max: every value becomes max.
+  expect_values(run1("Clip", {floats({3}, {-5, 0, 5}), floats({}, {2}), floats({}, {1})}), {3},
+                {1, 1, 1});
 }
 
 TEST(Clip, MissingBoundsDoNotClip) {

@@ -1,6 +1,5 @@
 // Activations: Relu, LeakyRelu, PRelu, Elu, Selu, Celu, HardSigmoid,
 // HardSwish, Softplus, Softsign (https://onnx.ai/onnx/operators/).
-#include <algorithm>
 #include <cmath>
 
 #include "ops/elementwise/elementwise.hpp"
@@ -47,14 +46,16 @@ auto celu(const ir::Attributes& a) {
   return [alpha](auto x) {
     using T = decltype(x);
     const T al = static_cast<T>(alpha);
-    return std::max(T(0), x) + std::min(T(0), al * (std::exp(x / al) - T(1)));
+    // max(0, x) + min(0, ...) as NumPy evaluates it: NaN propagates.
+    return numpy_maximum(T(0), x) + numpy_minimum(T(0), al * (std::exp(x / al) - T(1)));
   };
 }
 
 auto hard_sigmoid(float alpha, float beta) {
   return [alpha, beta](auto x) {
     using T = decltype(x);
-    return std::max(T(0), std::min(T(1), static_cast<T>(alpha) * x + static_cast<T>(beta)));
+    // max(0, min(1, alpha * x + beta)) as NumPy evaluates it: NaN propagates.
+    return numpy_maximum(T(0), numpy_minimum(T(1), static_cast<T>(alpha) * x + static_cast<T>(beta)));
   };
 }
 

@@ -2,6 +2,8 @@
 // bounds are float attributes `min`/`max`; from opset 11 they are optional
 // scalar inputs of the input's type (integers allowed from opset 12). A
 // missing bound does not clip. When min > max every value becomes max.
+// As numpy.clip (minimum(maximum(x, min), max)): a NaN input or a NaN bound
+// gives NaN.
 #include <limits>
 
 #include "ops/elementwise/elementwise.hpp"
@@ -48,10 +50,7 @@ OpSchema clip() {
       using T = typename decltype(tag)::type;
       const T lo = bound<T>(ctx, 1, "min", std::numeric_limits<T>::lowest());
       const T hi = bound<T>(ctx, 2, "max", std::numeric_limits<T>::max());
-      return map_unary<T>(xc, [lo, hi](T v) {
-        if (v < lo) v = lo;
-        return v > hi ? hi : v;
-      });
+      return map_unary<T>(xc, [lo, hi](T v) { return numpy_minimum(numpy_maximum(v, lo), hi); });
     });
     std::vector<HostTensor> outputs;
     outputs.push_back(from_compute(std::move(y), x.dtype()));

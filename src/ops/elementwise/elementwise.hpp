@@ -52,6 +52,32 @@ inline bool known_and_different(DType a, DType b) noexcept {
   return a != DType::kUndefined && b != DType::kUndefined && a != b;
 }
 
+/// NaN test that is false for integer types.
+template <typename T>
+constexpr bool is_nan(T x) noexcept {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    (void)x;
+    return false;
+  }
+}
+
+/// numpy.minimum / numpy.maximum: a NaN operand wins (the first one when both
+/// are NaN). std::min/std::max drop a NaN depending on argument order; every
+/// ONNX formula written with min/max (Clip, HardSigmoid, Celu, Min, Max) uses
+/// these so that NaN propagates as the ONNX reference (NumPy) does.
+template <typename T>
+constexpr T numpy_minimum(T a, T b) noexcept {
+  if (is_nan(a) || is_nan(b)) return is_nan(a) ? a : b;
+  return b < a ? b : a;
+}
+template <typename T>
+constexpr T numpy_maximum(T a, T b) noexcept {
+  if (is_nan(a) || is_nan(b)) return is_nan(a) ? a : b;
+  return b > a ? b : a;
+}
+
 /// Fails (ModelError naming the node) when input i's dtype is known and not
 /// accepted.
 void check_input_type(const InferContext& ctx, std::size_t i, Types types);

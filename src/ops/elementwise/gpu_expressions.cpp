@@ -1,6 +1,7 @@
 // The element-wise expression table (see gpu_expressions.hpp): every op of the
 // element-wise family, with the semantics of its CPU reference in this folder
-// (NaN handling of Relu/Min/Max/Clip, integer division truncation, Mod's sign
+// (NaN propagation of Relu/Min/Max/Clip/HardSigmoid/HardSwish/Celu as NumPy
+// evaluates the ONNX formulas, integer division truncation, Mod's sign
 // rule, Round half-to-even, exact integer Pow, Cast's NaN/out-of-range rule).
 #include "ops/elementwise/gpu_expressions.hpp"
 
@@ -275,6 +276,18 @@ std::string make_device_functions() {
 __device__ __forceinline__ double trt_fmod(double a, double b) { return fmod(a, b); }
 __device__ __forceinline__ double trt_pow(double a, double b) { return pow(a, b); }
 template <typename T> __device__ __forceinline__ bool trt_isnan(T x) { return x != x; }
+// numpy minimum/maximum (elementwise.hpp numpy_minimum/numpy_maximum): a NaN
+// operand wins (the first one). Never fminf/fmaxf (they drop NaN), and no
+// bare clamp either: the compiler may turn a [0, 1] clamp into a saturating
+// instruction, which maps NaN to 0.
+template <typename T> __device__ __forceinline__ T trt_min(T a, T b) {
+  if (trt_isnan(a) || trt_isnan(b)) return trt_isnan(a) ? a : b;
+  return b < a ? b : a;
+}
+template <typename T> __device__ __forceinline__ T trt_max(T a, T b) {
+  if (trt_isnan(a) || trt_isnan(b)) return trt_isnan(a) ? a : b;
+  return b > a ? b : a;
+}
 template <typename T> __device__ __forceinline__ T trt_abs(T x) { return x < T(0) ? T(-x) : x; }
 template <typename T> __device__ __forceinline__ T trt_sign(T x) {
   if (trt_isnan(x)) return x;
@@ -298,16 +311,14 @@ template <typename T> __device__ __forceinline__ T trt_elu(T x, T alpha) {
 template <typename T> __device__ __forceinline__ T trt_selu(T x, T alpha, T gamma) {
   return x <= T(0) ? gamma * (alpha * trt_exp(x) - alpha) : gamma * x;
 }
-// std::max(0, x) + std::min(0, v): NaN compares false, so both give 0.
+// max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), NaN propagating.
 template <typename T> __device__ __forceinline__ T trt_celu(T x, T alpha) {
   const T v = alpha * (trt_exp(x / alpha) - T(1));
-  return (T(0) < x ? x : T(0)) + (v < T(0) ? v : T(0));
+  return trt_max(T(0), x) + trt_min(T(0), v);
 }
-// std::max(0, std::min(1, alpha * x + beta)).
+// max(0, min(1, alpha * x + beta)), NaN propagating.
 template <typename T> __device__ __forceinline__ T trt_hard_sigmoid(T x, T alpha, T beta) {
-  const T v = alpha * x + beta;
-  const T low = v < T(1) ? v : T(1);
-  return T(0) < low ? low : T(0);
+  return trt_max(T(0), trt_min(T(1), alpha * x + beta));
 }
 template <typename T> __device__ __forceinline__ T trt_softplus(T x) {
   return x > T(0) ? x + trt_log1p(trt_exp(-x)) : trt_log1p(trt_exp(x));
@@ -318,20 +329,12 @@ template <typename T> __device__ __forceinline__ T trt_softsign(T x) {
 template <typename T> __device__ __forceinline__ T trt_prelu(T x, T slope) {
   return x < T(0) ? (T)(slope * x) : x;
 }
-// numpy minimum/maximum: a NaN operand wins (the first one).
-template <typename T> __device__ __forceinline__ T trt_min(T a, T b) {
-  if (trt_isnan(a) || trt_isnan(b)) return trt_isnan(a) ? a : b;
-  return b < a ? b : a;
-}
-template <typename T> __device__ __forceinline__ T trt_max(T a, T b) {
-  if (trt_isnan(a) || trt_isnan(b)) return trt_isnan(a) ? a : b;
-  return b > a ? b : a;
-}
+// numpy.clip: minimum(maximum(x, low), high); NaN input or bound gives NaN.
 template <typename T> __device__ __forceinline__ T trt_clip_low(T x, T low) {
-  return x < low ? low : x;
+  return trt_max(x, low);
 }
 template <typename T> __device__ __forceinline__ T trt_clip_high(T x, T high) {
-  return x > high ? high : x;
+  return trt_min(x, high);
 }
 // Mod: fmod = 0 takes the divisor's sign (Python %), fmod = 1 the dividend's.
 __device__ __forceinline__ float trt_mod(float a, float b, bool c_fmod) {

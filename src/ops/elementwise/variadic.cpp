@@ -1,23 +1,11 @@
 // Variadic Min, Max, Sum, Mean: all inputs broadcast together
 // (https://onnx.ai/onnx/operators/). Min/Max propagate NaN like numpy's
 // minimum/maximum.
-#include <cmath>
-
 #include "ops/elementwise/elementwise.hpp"
 
 namespace trtutils::ops::elementwise {
 
 namespace {
-
-template <typename T>
-bool is_nan(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return std::isnan(x);
-  } else {
-    (void)x;
-    return false;
-  }
-}
 
 enum class Fold { kMin, kMax, kSum, kMean };
 
@@ -48,8 +36,7 @@ OpSchema variadic_op(std::string op_type) {
         return broadcast_map<T, T, T>(
             [](T a, T b) {
               if constexpr (fold == Fold::kMin || fold == Fold::kMax) {
-                if (is_nan(a) || is_nan(b)) return is_nan(a) ? a : b;
-                return fold == Fold::kMin ? (b < a ? b : a) : (b > a ? b : a);
+                return fold == Fold::kMin ? numpy_minimum(a, b) : numpy_maximum(a, b);
               } else {
                 return static_cast<T>(a + b);
               }
