@@ -494,10 +494,16 @@ void infer_resize(InferContext& ctx) {
 // --- GPU lowering -------------------------------------------------------------
 // One thread per output element. Each resized axis maps its output coordinate
 // exactly as original_coordinate / axis_taps do, in double (so nearest picks
-// the CPU's element and tap counts agree), then turns the taps into weights in
-// W: float for f32/f16/bf16, double for f64 and integer tensors (integers are
-// rounded with nearbyint like the CPU). Axes the mapping leaves unchanged
-// index directly.
+// the CPU's element and tap counts agree), then turns the taps into weights and
+// sums weight * value in W: double for f32, f64 and integer tensors (integers
+// are rounded with nearbyint like the CPU), float for tensors stored in f16 /
+// bf16. In double the kernel evaluates the CPU's formulas in the CPU's order
+// (same weight products, same summation order) with trt_mul/trt_add, which
+// NVRTC never contracts into FMAs (it does by default), so an f32 result is the
+// CPU's double sum rounded once: bit-identical. Summing in float instead gives
+// errors of a few f32 ulps of sum |weight * value|, far above the result's own
+// ulp where cubic lobes cancel. Axes the mapping leaves unchanged index
+// directly (the CPU multiplies by an exact 1.0 there).
 
 bool is_identity_axis(const ResizeAttributes& attrs, const AxisPlan& p) {
   if (p.in_size != p.out_size || p.length_resized != static_cast<double>(p.in_size)) return false;
@@ -529,8 +535,9 @@ std::string coordinate_code(const ResizeAttributes& attrs, const AxisPlan& p) {
       const std::string start = double_literal(p.roi_start);
       const std::string span = double_literal(p.roi_end - p.roi_start);
       if (p.length_resized > 1.0) {
-        return start + " * (" + in + " - 1.0) + o * " + span + " * (" + in + " - 1.0) / (" +
-               length + " - 1.0)";
+        // start * (in - 1) + o * span * (in - 1) / (length - 1), uncontracted.
+        return "trt_add(trt_mul(" + start + ", " + in + " - 1.0), trt_mul(trt_mul(o, " + span +
+               "), " + in + " - 1.0) / (" + length + " - 1.0))";
       }
       return "0.5 * (" + start + " + " + double_literal(p.roi_end) + ") * (" + in + " - 1.0)";
     }
@@ -644,7 +651,7 @@ void lower_resize(LoweringContext& ctx) {
     if (!empty && p.in_size == 0) ctx.fail("cannot resize an axis of size 0 to a non-empty one");
   }
 
-  const bool wide = x.dtype == DType::kFloat64 || !is_floating_point(x.dtype);
+  const bool wide = x.dtype != DType::kFloat16 && x.dtype != DType::kBFloat16;
   const std::vector<std::int64_t> in_strides = contiguous_strides(x.shape);
   std::string coords, taps, loops_open, loops_close;
   std::string offset = "0LL";
@@ -665,7 +672,7 @@ void lower_resize(LoweringContext& ctx) {
     loops_open += gpu::substitute(
         "    for (int t$A = 0; t$A < n$A; ++t$A) {\n"
         "    const long long off$A = $PREV + idx$A[t$A] * $STRIDE;\n"
-        "    const W w$A = $PW * wt$A[t$A];\n",
+        "    const W w$A = trt_mul($PW, wt$A[t$A]);\n",
         {{"A", a}, {"PREV", offset}, {"STRIDE", stride}, {"PW", weight}});
     loops_close += "    }\n";
     offset = "off" + a;
@@ -684,13 +691,29 @@ void lower_resize(LoweringContext& ctx) {
       gpu::kernel_preamble() +
       gpu::substitute(R"(
 typedef $WTYPE W;
+// Rounded operations that are never contracted into an FMA (CUDA intrinsics).
+__device__ __forceinline__ double trt_mul(double a, double b) { return __dmul_rn(a, b); }
+__device__ __forceinline__ double trt_add(double a, double b) { return __dadd_rn(a, b); }
+__device__ __forceinline__ double trt_sub(double a, double b) { return __dsub_rn(a, b); }
+__device__ __forceinline__ float trt_mul(float a, float b) { return __fmul_rn(a, b); }
+__device__ __forceinline__ float trt_add(float a, float b) { return __fadd_rn(a, b); }
+__device__ __forceinline__ float trt_sub(float a, float b) { return __fsub_rn(a, b); }
 __device__ __forceinline__ long long clampi(long long i, long long last) {
   return i < 0 ? 0 : (i > last ? last : i);
 }
+// cubic_weight: ((a + 2) d - (a + 3)) d d + 1 and ((a d - 5 a) d + 8 a) d - 4 a.
 __device__ __forceinline__ W cubic(W d) {
   const W a = (W)$CUBIC_A;
-  if (d <= (W)1) return ((a + (W)2) * d - (a + (W)3)) * d * d + (W)1;
-  if (d < (W)2) return ((a * d - (W)5 * a) * d + (W)8 * a) * d - (W)4 * a;
+  if (d <= (W)1) {
+    return trt_add(trt_mul(trt_mul(trt_sub(trt_mul(trt_add(a, (W)2), d), trt_add(a, (W)3)), d), d),
+                   (W)1);
+  }
+  if (d < (W)2) {
+    return trt_sub(trt_mul(trt_add(trt_mul(trt_sub(trt_mul(a, d), trt_mul((W)5, a)), d),
+                                   trt_mul((W)8, a)),
+                           d),
+                   trt_mul((W)4, a));
+  }
   return (W)0;
 }
 extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) {
@@ -699,7 +722,7 @@ extern "C" __global__ void $ENTRY(const $T* __restrict__ x, $T* __restrict__ y) 
   for (long long i = trt_tid(); i < $TOTAL; i += trt_stride()) {
     long long rem = i;
 $COORDS$TAPS    W sum = (W)0;
-$OPEN    sum += $WEIGHT * (W)($VALUE);
+$OPEN    sum = trt_add(sum, trt_mul($WEIGHT, (W)($VALUE)));
 $CLOSE    y[i] = $STORE;
   }
 }
