@@ -430,9 +430,14 @@ def run_model(name: str, out_root: str, device: str, skip_existing: bool, run_or
         fp32_model = copy.deepcopy(model).float().to(device).eval()
         t32 = [r.detach().float().cpu().numpy() for r in as_list(fp32_model(x.to(device)))]
         del fp32_model
+        # PyTorch's own fp16 error: the yardstick for our fp16 engine's.
+        fp16_model = copy.deepcopy(model).half().to(device).eval()
+        t16 = [r.detach().float().cpu().numpy() for r in as_list(fp16_model(x.half().to(device)))]
+        del fp16_model
     for i, r in enumerate(refs):
         np.save(os.path.join(d, f"output_{i}.npy"), r.astype(np.float32))
     torch_fp32_err = [rel_l2(a, b) for a, b in zip(t32, refs)]
+    torch_fp16_err = [rel_l2(a, b) for a, b in zip(t16, refs)]
 
     ort_err = None
     if run_ort:
@@ -458,6 +463,7 @@ def run_model(name: str, out_root: str, device: str, skip_existing: bool, run_or
         "torch": torch.__version__,
         "reference": f"torch float64 on {device}",
         "torch_fp32_rel_l2": torch_fp32_err,
+        "torch_fp16_rel_l2": torch_fp16_err,
         "onnxruntime_cpu_rel_l2": ort_err,
         "seconds": round(time.time() - t0, 1),
         **counts,
@@ -470,7 +476,8 @@ def run_model(name: str, out_root: str, device: str, skip_existing: bool, run_or
           f"({export_info['exporter']}), {len(export_info['ops'])} op types, "
           f"outputs {meta['output_shapes']}, {meta['seconds']} s\n"
           f"    onnxruntime(cpu, fp32) vs torch fp64: {fmt(ort_err)}\n"
-          f"    torch fp32 ({device})    vs torch fp64: {fmt(torch_fp32_err)}", flush=True)
+          f"    torch fp32 ({device})    vs torch fp64: {fmt(torch_fp32_err)}\n"
+          f"    torch fp16 ({device})    vs torch fp64: {fmt(torch_fp16_err)}", flush=True)
     return meta
 
 
