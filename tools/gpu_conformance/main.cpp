@@ -375,35 +375,17 @@ int main(int argc, char** argv) {
   std::set<std::string> scope;
   for (const auto& [op, rest] : scope_list) scope.insert(op);
 
-  std::optional<std::regex> filter;
+  conf::TestSuite suite;
   try {
-    if (!options.filter.empty()) filter.emplace(options.filter);
+    suite = conf::discover_tests(options.data, options.filter, scope);
   } catch (const std::regex_error& e) {
     std::cerr << "--filter '" << options.filter
               << "' is not a valid regular expression: " << e.what() << "\n";
     return kExitUsage;
   }
-  std::vector<fs::path> tests;
-  for (const auto& entry : fs::directory_iterator(options.data)) {
-    if (!fs::exists(entry.path() / "model.onnx")) continue;
-    if (filter && !std::regex_search(entry.path().filename().string(), *filter)) continue;
-    tests.push_back(entry.path());
-  }
-  std::sort(tests.begin(), tests.end());
-
-  // Op keying exactly as the CPU runner: candidates are the registry's, the
-  // scope's and every op type seen in the data folder.
-  std::set<std::string> candidates(scope.begin(), scope.end());
-  for (const std::string& op : trtutils::ops::OpRegistry::builtin().op_types()) {
-    candidates.insert(op);
-  }
-  std::map<fs::path, std::set<std::string>> op_types;
-  for (const auto& entry : fs::directory_iterator(options.data)) {
-    if (!fs::exists(entry.path() / "model.onnx")) continue;
-    std::set<std::string> types = conf::model_op_types(entry.path());
-    candidates.insert(types.begin(), types.end());
-    op_types[entry.path()] = std::move(types);
-  }
+  const std::vector<fs::path>& tests = suite.tests;
+  std::map<fs::path, std::set<std::string>>& op_types = suite.op_types;
+  const std::set<std::string>& candidates = suite.candidates;
 
   std::vector<GpuRecord> records(tests.size());
   std::vector<std::size_t> to_run;

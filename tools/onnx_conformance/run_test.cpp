@@ -1,11 +1,14 @@
 #include "run_test.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <regex>
 #include <vector>
 
 #include "compare.hpp"
 #include "trtutils/onnx/importer.hpp"
 #include "trtutils/ops/reference_executor.hpp"
+#include "trtutils/ops/registry.hpp"
 #include "trtutils/passes/passes.hpp"
 
 namespace trtutils::conformance {
@@ -35,6 +38,25 @@ std::set<std::string> model_op_types(const fs::path& test_dir) {
     // Keyed by name alone, then.
   }
   return types;
+}
+
+TestSuite discover_tests(const fs::path& data, const std::string& filter,
+                         const std::set<std::string>& scope) {
+  std::optional<std::regex> pattern;
+  if (!filter.empty()) pattern.emplace(filter);
+  TestSuite suite;
+  suite.candidates = scope;
+  for (const std::string& op : ops::OpRegistry::builtin().op_types()) suite.candidates.insert(op);
+  for (const auto& entry : fs::directory_iterator(data)) {
+    if (!fs::exists(entry.path() / "model.onnx")) continue;
+    std::set<std::string> types = model_op_types(entry.path());
+    suite.candidates.insert(types.begin(), types.end());
+    suite.op_types[entry.path()] = std::move(types);
+    if (pattern && !std::regex_search(entry.path().filename().string(), *pattern)) continue;
+    suite.tests.push_back(entry.path());
+  }
+  std::sort(suite.tests.begin(), suite.tests.end());
+  return suite;
 }
 
 namespace {

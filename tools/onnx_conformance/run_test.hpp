@@ -2,7 +2,9 @@
 // Running one ONNX backend test folder (model.onnx + test_data_set_*/) on the
 // importer, shape inference and the CPU reference executor.
 #include <filesystem>
+#include <map>
 #include <set>
+#include <vector>
 #include <string>
 
 namespace trtutils::conformance {
@@ -23,6 +25,21 @@ const char* status_name(Status status);
 /// The op types of the model's nodes, read without the support check; empty
 /// when the model cannot be read at all.
 std::set<std::string> model_op_types(const std::filesystem::path& test_dir);
+
+/// The node tests under a data folder, sorted, with what keying needs.
+struct TestSuite {
+  std::vector<std::filesystem::path> tests;  // those matching the filter
+  /// Op types of every model in the folder (not only the filtered ones).
+  std::map<std::filesystem::path, std::set<std::string>> op_types;
+  /// Every op name a test may be named after: the registry's, the scope's
+  /// and those of every model in the folder.
+  std::set<std::string> candidates;
+};
+
+/// Finds the tests (folders holding model.onnx) whose name matches `filter`
+/// (empty = all). Throws std::regex_error for an invalid filter.
+TestSuite discover_tests(const std::filesystem::path& data, const std::string& filter,
+                         const std::set<std::string>& scope);
 
 struct RunOptions {
   /// passes::simplify instead of passes::infer_shapes before running.
