@@ -38,6 +38,8 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+
+#include <nlohmann/json.hpp>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -133,43 +135,12 @@ Stats stats_of(std::vector<double> v) {
   return s;
 }
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+// JSON text for one value, escaped by nlohmann_json (as the CLI does).
+std::string json_string(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
 
+// Non-finite numbers have no JSON spelling: null.
 std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream out;
-  out << std::setprecision(6) << v;
-  return out.str();
+  return std::isfinite(v) ? nlohmann::json(v).dump() : std::string("null");
 }
 
 std::string dims_json(const std::vector<std::int64_t>& dims) {

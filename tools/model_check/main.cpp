@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+
+#include <nlohmann/json.hpp>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -355,43 +357,12 @@ void print_result(std::ostream& out, const Result& r) {
   out.flush();
 }
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+// JSON text for one value, escaped by nlohmann_json (as the CLI does).
+std::string json_string(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
 
+// Non-finite numbers have no JSON spelling: null.
 std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream out;
-  out << std::setprecision(6) << v;
-  return out.str();
+  return std::isfinite(v) ? nlohmann::json(v).dump() : std::string("null");
 }
 
 void write_json(const fs::path& path, const std::vector<Result>& results, int passed, int failed) {
