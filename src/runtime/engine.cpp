@@ -129,7 +129,10 @@ void split_io(Engine::Impl& impl) {
   }
   for (const auto* group : {&impl.inputs, &impl.outputs}) {
     for (const plan::TensorSpec& spec : *group) {
-      impl.io_tensors.push_back(impl.plan.find_tensor(spec.name)->id);
+      const plan::TensorDesc* tensor = impl.plan.find_tensor(spec.name);
+      impl.io_tensors.push_back(tensor->id);
+      impl.io_empty.push_back(std::find(tensor->dims.begin(), tensor->dims.end(),
+                                        std::int64_t{0}) != tensor->dims.end());
     }
   }
 }

@@ -38,6 +38,9 @@ struct Engine::Impl {
   std::vector<plan::TensorSpec> outputs;
   /// Tensor ids of inputs() then outputs(): the order enqueue takes pointers in.
   std::vector<plan::TensorId> io_tensors;
+  /// Per io_tensors entry: true when it has no elements (a null pointer is
+  /// then a valid binding). Worked out once so enqueue does not search dims.
+  std::vector<bool> io_empty;
   core::DeviceBuffer weights;
   std::vector<std::unique_ptr<detail::Layer>> layers;
   std::vector<detail::DynamicExtentSource> dynamic_extents;

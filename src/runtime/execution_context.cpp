@@ -66,9 +66,7 @@ void ExecutionContext::bind(std::span<void* const> io) {
   for (std::size_t i = 0; i < io.size(); ++i) {
     const bool input = i < impl.inputs.size();
     // An empty tensor (a zero dim) has no bytes: a null pointer is fine.
-    const auto& dims = impl.plan.tensor(impl.io_tensors[i]).dims;
-    const bool empty = std::find(dims.begin(), dims.end(), std::int64_t{0}) != dims.end();
-    TRTUTILS_CHECK(io[i] != nullptr || empty, input ? "input '" : "output '",
+    TRTUTILS_CHECK(io[i] != nullptr || impl.io_empty[i], input ? "input '" : "output '",
                    input ? impl.inputs[i].name : impl.outputs[i - impl.inputs.size()].name,
                    "' is bound to a null pointer");
     state_->addresses[impl.io_tensors[i]] = io[i];
