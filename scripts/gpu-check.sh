@@ -52,7 +52,7 @@ package() {
 
 run() {
   local out=${OUT:-$PWD/gpu-check-out}
-  [[ -f .gpu/bin.tgz && ! -d .gpu/bin ]] && tar -C .gpu -xzf .gpu/bin.tgz
+  [[ -f .gpu/bin.tgz ]] && tar -C .gpu -xzf .gpu/bin.tgz
   mkdir -p "$out"
   local log=$out/gpu-check.log
   local nvidia_libs
