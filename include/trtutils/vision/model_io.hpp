@@ -24,7 +24,10 @@ enum class DetectionHead : std::uint8_t {
   kEfficientNms,  ///< num_dets [B] or [B, 1], boxes [B, K, 4], scores [B, K], classes [B, K]
   kDetr,          ///< boxes [B, Q, 4] (cx, cy, w, h normalised) and logits [B, Q, C]
 };
+/// "auto", "yolo", "end2end", "efficient_nms", "detr".
 std::string_view detection_head_name(DetectionHead head) noexcept;
+/// Inverse of detection_head_name; InvalidArgument listing the names.
+DetectionHead detection_head_from_name(std::string_view name);
 
 /// The image input of a vision engine: exactly one input, rank 4, static,
 /// [B, C, H, W] (NCHW) or [B, H, W, C] (NHWC) with C = 3 (or 1 for grey
