@@ -255,4 +255,58 @@ TEST(PreprocessMatrixGpu, ABatchOfTwentyRandomSizesMatches) {
   }
 }
 
+TEST(PreprocessMatrixGpu, HugeDownscalesMatch) {
+  TRTUTILS_REQUIRE_GPU();
+  // Source rows far wider than the output (20000 px into 640, 1919 px into 61):
+  // one warp's taps then span more source bytes than a block can stage, the
+  // case where a kernel that stages rows must fall back to reading them directly.
+  for (const PixelFormat format : {PixelFormat::kBGR8, PixelFormat::kRGBA8}) {
+    std::vector<PlacedImage> images;
+    images.push_back(place({20000, 3, 9}, format, MemoryKind::kHost, 1));
+    images.push_back(place({1919, 1081, 0}, format, MemoryKind::kDevice, 2));
+    images.push_back(place({1, 1, 0}, format, MemoryKind::kPinnedHost, 3));
+    std::vector<ImageView> views, host_views;
+    for (const auto& image : images) {
+      views.push_back(image.view);
+      host_views.push_back(image.host_view);
+    }
+    for (const ResizeMode resize : {ResizeMode::kLetterbox, ResizeMode::kStretch}) {
+      PreprocessOptions o;
+      o.resize = resize;
+      if (resize == ResizeMode::kStretch) {
+        o.output_width = 61;
+        o.output_height = 45;
+      }
+      o.output_dtype = format == PixelFormat::kRGBA8 ? DType::kFloat16 : DType::kFloat32;
+      Preprocessor pre(o);
+      std::vector<ImageTransform> transforms;
+      const auto gpu = run_gpu(pre, views, transforms);
+      const auto cpu = preprocess_reference(host_views, o);
+      EXPECT_EQ(count_mismatches(gpu, cpu, name_of(format, o)), 0u);
+    }
+  }
+}
+
+TEST(PreprocessMatrixGpu, AnOutputThatIsNotVectorAlignedMatches) {
+  TRTUTILS_REQUIRE_GPU();
+  // The output pointer 4 bytes past a 256-byte boundary: a kernel that stores
+  // four values at once must notice and store them one by one.
+  const auto image = place({1919, 1081, 64}, PixelFormat::kBGR8, MemoryKind::kHost, 9);
+  for (const DType dtype : {DType::kFloat32, DType::kFloat16}) {
+    PreprocessOptions o;
+    o.output_dtype = dtype;
+    Preprocessor pre(o);
+    const std::size_t bytes = pre.output_bytes(1, PixelFormat::kBGR8);
+    core::DeviceBuffer output(bytes + 4);
+    core::Stream stream;
+    auto* shifted = static_cast<std::uint8_t*>(output.data()) + 4;
+    pre.run(std::vector<ImageView>{image.view}, shifted, bytes, stream);
+    stream.synchronize();
+    std::vector<std::uint8_t> host(bytes);
+    core::memcpy_device_to_host(host.data(), shifted, bytes);
+    const auto cpu = preprocess_reference(std::vector<ImageView>{image.host_view}, o);
+    EXPECT_EQ(count_mismatches(host, cpu, name_of(PixelFormat::kBGR8, o) + " at offset 4"), 0u);
+  }
+}
+
 }  // namespace

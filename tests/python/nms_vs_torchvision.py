@@ -244,6 +244,8 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=12)
     ap.add_argument("--numpy-reference", action="store_true",
                     help="no torch/GPU here: check the tool's CPU result against NumPy instead")
+    ap.add_argument("--torch-device", default="cuda",
+                    help="where torchvision runs (default cuda; cpu only to test this script)")
     args = ap.parse_args()
 
     device = None
@@ -256,13 +258,15 @@ def main() -> int:
                   "run with the PyTorch interpreter, or --numpy-reference for the CPU-only check")
             print(f"nms-vs-torchvision: 0 passed, {args.cases} failed")
             return 1
-        if not torch.cuda.is_available():
+        if args.torch_device.startswith("cuda") and not torch.cuda.is_available():
             print("nms-vs-torchvision: torch sees no CUDA device; this check needs the GPU machine")
             print(f"nms-vs-torchvision: 0 passed, {args.cases} failed")
             return 1
-        device = torch.device("cuda")
+        device = torch.device(args.torch_device)
+        where = (torch.cuda.get_device_name() if device.type == "cuda"
+                 else "the CPU (--torch-device cpu: a test of this script, not the GPU proof)")
         print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
-              f"{torch.cuda.get_device_name()}", flush=True)
+              f"torchvision on {where}", flush=True)
     else:
         print("nms-vs-torchvision: --numpy-reference: torchvision and the GPU are NOT used; "
               "the tool's CPU result is checked against a NumPy greedy NMS", flush=True)
@@ -272,7 +276,8 @@ def main() -> int:
     batched_agree = 0
     for k in range(args.cases):
         opts = case_options(k)
-        opts["cpu_only"] = args.numpy_reference
+        # --torch-device cpu is for testing this script where there is no GPU.
+        opts["cpu_only"] = args.numpy_reference or args.torch_device == "cpu"
         folder = os.path.join(work, f"case{k}")
         os.makedirs(folder, exist_ok=True)
         boxes, scores, labels = make_boxes(opts["n"], opts["classes"], opts["seed"])
@@ -281,13 +286,14 @@ def main() -> int:
         np.save(f"{folder}/boxes.npy", boxes)
         np.save(f"{folder}/scores.npy", scores)
         np.save(f"{folder}/classes.npy", labels)
-        label = (f"case {k}: {opts['n']} boxes, {opts['classes']} classes, "
+        label = (f"case-{k}: {opts['n']} boxes, {opts['classes']} classes, "
                  f"{'agnostic' if opts['agnostic'] else 'class-aware'}, iou {opts['iou']}, "
                  f"score > {opts['score_threshold']}, max_det {opts['max_det']}, "
                  f"max_candidates {opts['max_candidates']}")
         problems = []
         proc, report, cpu, gpu = run_tool(args.tool, folder, opts)
-        expected_rc = 3 if args.numpy_reference else 0
+        no_gpu_run = args.numpy_reference or opts["cpu_only"]
+        expected_rc = 3 if no_gpu_run else 0
         if proc.returncode != expected_rc:
             problems.append(f"tool exit {proc.returncode} (expected {expected_rc}): "
                             f"{proc.stderr.strip()[-400:]}")
@@ -304,12 +310,17 @@ def main() -> int:
         else:
             reference, batched = torchvision_keep(decoded, scores, labels, opts, device)
             batched_agree += batched == reference
-            if gpu is None:
+            if opts["cpu_only"]:
+                if cpu != reference:
+                    problems.append(f"CPU reference != torchvision "
+                                    f"({first_difference(cpu or [], reference)})")
+            elif gpu is None:
                 problems.append("the tool wrote no gpu_keep.npy")
-            elif gpu != reference:
-                problems.append(f"GPU != torchvision ({first_difference(gpu, reference)})")
-            if gpu is not None and cpu != gpu:
-                problems.append(f"CPU reference != GPU ({first_difference(cpu or [], gpu)})")
+            else:
+                if gpu != reference:
+                    problems.append(f"GPU != torchvision ({first_difference(gpu, reference)})")
+                if cpu != gpu:
+                    problems.append(f"CPU reference != GPU ({first_difference(cpu or [], gpu)})")
             summary = (f"{candidates} candidates, kept {len(reference)}, batched_nms "
                        f"{'agrees' if batched == reference else 'differs (coordinate offsets)'}")
         # A case that suppresses nothing, or keeps nothing, proves little.
