@@ -45,11 +45,11 @@ package() {
   # NMS vs torchvision and YOLO end to end vs PyTorch (which exports the model
   # with export_models.py, found beside it).
   cp tests/python/nms_vs_torchvision.py tests/python/yolo_end_to_end.py bench/models/export_models.py .gpu/python/
-  # Project-external shared libraries that the GPU machine lacks (ONNX,
+  # Project-external shared libraries that the GPU machine lacks (ONNX, stb,
   # protobuf): everything ldd resolves outside libc's and CUDA's own.
   for bin in .gpu/bin/*; do
     ldd "$bin" | awk '/=> \//{print $3}'
-  done | sort -u | grep -E 'libonnx|libprotobuf' | xargs -r -I{} cp -L {} .gpu/lib/
+  done | sort -u | grep -E 'libonnx|libprotobuf|libstb' | xargs -r -I{} cp -L {} .gpu/lib/
   # Compressed, the binaries fit the transfer limit with room to spare.
   tar -C .gpu -czf .gpu/bin.tgz bin && rm -rf .gpu/bin
   du -sh .gpu
