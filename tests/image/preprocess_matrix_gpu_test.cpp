@@ -73,8 +73,7 @@ PlacedImage place(const Size& size, PixelFormat format, MemoryKind memory, std::
     image.view.data = image.pinned.back().data();
   } else if (memory == MemoryKind::kDevice) {
     image.device.emplace_back(image.bytes.size());
-    core::memcpy_host_to_device(image.device.back().data(), image.bytes.data(),
-                                image.bytes.size());
+    core::memcpy_host_to_device(image.device.back().data(), image.bytes.data(), image.bytes.size());
     image.view.data = image.device.back().data();
   }
   image.view.memory = memory;
@@ -84,8 +83,7 @@ PlacedImage place(const Size& size, PixelFormat format, MemoryKind memory, std::
 // Image i goes to memory kind (i + rotation) % 3, so every size meets every
 // kind across the configurations.
 std::vector<PlacedImage> mixed_batch(PixelFormat format, int rotation, std::uint32_t seed) {
-  constexpr MemoryKind kKinds[] = {MemoryKind::kHost, MemoryKind::kPinnedHost,
-                                   MemoryKind::kDevice};
+  constexpr MemoryKind kKinds[] = {MemoryKind::kHost, MemoryKind::kPinnedHost, MemoryKind::kDevice};
   std::vector<PlacedImage> images;
   for (std::size_t i = 0; i < kAwkwardSizes.size(); ++i) {
     images.push_back(place(kAwkwardSizes[i], format,
@@ -181,8 +179,7 @@ TEST(PreprocessMatrixGpu, EveryConfigurationMatchesTheCpuBitForBitOnMixedMemoryB
             ASSERT_EQ(gpu_transforms.size(), cpu_transforms.size());
             for (std::size_t i = 0; i < cpu_transforms.size(); ++i) {
               EXPECT_EQ(gpu_transforms[i].resized_width, cpu_transforms[i].resized_width) << what;
-              EXPECT_EQ(gpu_transforms[i].resized_height, cpu_transforms[i].resized_height)
-                  << what;
+              EXPECT_EQ(gpu_transforms[i].resized_height, cpu_transforms[i].resized_height) << what;
               EXPECT_EQ(gpu_transforms[i].pad_left, cpu_transforms[i].pad_left) << what;
               EXPECT_EQ(gpu_transforms[i].pad_top, cpu_transforms[i].pad_top) << what;
             }
@@ -228,13 +225,12 @@ TEST(PreprocessMatrixGpu, ABatchOfTwentyRandomSizesMatches) {
   std::uniform_int_distribution<int> extent(1, 700);
   std::uniform_int_distribution<int> pad(0, 40);
   std::uniform_int_distribution<int> kind(0, 2);
-  constexpr MemoryKind kKinds[] = {MemoryKind::kHost, MemoryKind::kPinnedHost,
-                                   MemoryKind::kDevice};
+  constexpr MemoryKind kKinds[] = {MemoryKind::kHost, MemoryKind::kPinnedHost, MemoryKind::kDevice};
   std::vector<PlacedImage> images;
   for (int i = 0; i < 20; ++i) {
     const Size size{extent(rng), extent(rng), static_cast<std::size_t>(pad(rng))};
-    images.push_back(place(size, PixelFormat::kRGBA8, kKinds[kind(rng)],
-                           5000u + static_cast<std::uint32_t>(i)));
+    images.push_back(
+        place(size, PixelFormat::kRGBA8, kKinds[kind(rng)], 5000u + static_cast<std::uint32_t>(i)));
   }
   std::vector<ImageView> views, host_views;
   for (const auto& image : images) {

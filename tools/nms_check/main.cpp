@@ -21,8 +21,6 @@
 // order; 1 they differ, or an error; 2 bad usage; 3 no usable GPU (the CPU
 // result and the decoded boxes are still written).
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -31,6 +29,7 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -69,9 +68,8 @@ Boxes read_boxes(const fs::path& boxes_path, const fs::path& scores_path,
                  shape_to_string(boxes.shape()), ": boxes must be [N, 4] (x1, y1, x2, y2)");
   const std::int64_t n = boxes.shape()[0];
   TRTUTILS_CHECK(n > 0, boxes_path.string(), " holds no boxes");
-  TRTUTILS_CHECK(scores.rank() == 1 && scores.shape()[0] == n, scores_path.string(),
-                 " has shape ", shape_to_string(scores.shape()), ": scores must be [", n,
-                 "], one per box");
+  TRTUTILS_CHECK(scores.rank() == 1 && scores.shape()[0] == n, scores_path.string(), " has shape ",
+                 shape_to_string(scores.shape()), ": scores must be [", n, "], one per box");
   TRTUTILS_CHECK(classes.rank() == 1 && classes.shape()[0] == n, classes_path.string(),
                  " has shape ", shape_to_string(classes.shape()), ": classes must be [", n,
                  "], one per box");
@@ -127,8 +125,8 @@ std::vector<std::int64_t> kept_indices(const std::vector<Detection>& detections)
 }
 
 void write_indices(const fs::path& path, const std::vector<std::int64_t>& indices) {
-  write_npy(path, HostTensor::from_values<std::int64_t>(
-                      {static_cast<std::int64_t>(indices.size())}, indices)
+  write_npy(path, HostTensor::from_values<std::int64_t>({static_cast<std::int64_t>(indices.size())},
+                                                        indices)
                       .view());
 }
 
@@ -161,13 +159,11 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--out", out_dir, "folder for decoded_boxes.npy, cpu_keep.npy, gpu_keep.npy")
       ->required();
-  app.add_option("--iou", options.iou_threshold, "suppress when IoU > this")
-      ->capture_default_str();
+  app.add_option("--iou", options.iou_threshold, "suppress when IoU > this")->capture_default_str();
   app.add_option("--score-threshold", options.score_threshold, "candidates need score > this")
       ->capture_default_str();
   app.add_flag("--agnostic", options.class_agnostic, "boxes of any class suppress each other");
-  app.add_option("--max-det", options.max_detections, "kept boxes at most")
-      ->capture_default_str();
+  app.add_option("--max-det", options.max_detections, "kept boxes at most")->capture_default_str();
   app.add_option("--max-candidates", options.max_candidates,
                  "best candidates that enter NMS (1..4096)")
       ->capture_default_str();

@@ -14,13 +14,12 @@
 // bit for bit; 1 they differ, or an error; 2 bad usage; 3 no usable GPU (cpu.npy
 // is still written).
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -37,8 +36,7 @@ namespace fs = std::filesystem;
 using namespace trtutils;
 using namespace trtutils::image;
 
-HostTensor run_gpu(const ImageView& view, const PreprocessOptions& options,
-                   const Shape& shape) {
+HostTensor run_gpu(const ImageView& view, const PreprocessOptions& options, const Shape& shape) {
   Preprocessor pre(options);
   const std::size_t bytes = pre.output_bytes(1, view.format);
   core::DeviceBuffer output(bytes);
@@ -92,13 +90,13 @@ int main(int argc, char** argv) {
   try {
     const HostTensor image = read_npy(image_path);
     const int channels = bytes_per_pixel(format);
-    const bool rank_ok = channels == 1 ? (image.rank() == 2 ||
-                                          (image.rank() == 3 && image.shape()[2] == 1))
-                                       : (image.rank() == 3 && image.shape()[2] == channels);
+    const bool rank_ok = channels == 1
+                             ? (image.rank() == 2 || (image.rank() == 3 && image.shape()[2] == 1))
+                             : (image.rank() == 3 && image.shape()[2] == channels);
     if (image.dtype() != DType::kUInt8 || !rank_ok) {
       std::cerr << "trtutils-preprocess-check: " << image_path << " is "
-                << dtype_name(image.dtype()) << " " << shape_to_string(image.shape())
-                << "; a " << channels << "-channel image must be uint8 [H, W"
+                << dtype_name(image.dtype()) << " " << shape_to_string(image.shape()) << "; a "
+                << channels << "-channel image must be uint8 [H, W"
                 << (channels == 1 ? "" : ", " + std::to_string(channels)) << "]\n";
       return 2;
     }
@@ -114,13 +112,12 @@ int main(int argc, char** argv) {
     fs::create_directories(out_dir);
     write_npy(fs::path(out_dir) / "cpu.npy", cpu.view());
     const ImageTransform& t = transforms.at(0);
-    nlohmann::json report = {
-        {"image", {view.width, view.height}},
-        {"output_shape", cpu.shape()},
-        {"transform",
-         {{"resized", {t.resized_width, t.resized_height}},
-          {"pad", {t.pad_left, t.pad_top}},
-          {"scale", {t.scale_x, t.scale_y}}}}};
+    nlohmann::json report = {{"image", {view.width, view.height}},
+                             {"output_shape", cpu.shape()},
+                             {"transform",
+                              {{"resized", {t.resized_width, t.resized_height}},
+                               {"pad", {t.pad_left, t.pad_top}},
+                               {"scale", {t.scale_x, t.scale_y}}}}};
     const std::string no_gpu =
         cpu_only ? std::string("--cpu-only given")
                  : (core::device_count() == 0
