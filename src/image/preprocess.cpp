@@ -211,12 +211,12 @@ std::string generate_preprocess_source(const PreprocessKernelConfig& config) {
        (config.channel_order == ChannelOrder::kRGB ? "RGB" : "BGR") +
        " order.\n// Formulas: include/trtutils/image/preprocess.hpp (compile with --fmad=false).\n";
   if (f16) s += "#include <cuda_fp16.h>\n";
-  s += detail::concat("#define CHANNELS ", channels, "\n#define BPP ", bpp, "\n#define NCHW ",
-                      config.layout == TensorLayout::kNCHW ? 1 : 0, "\n#define TILE_ROWS ",
-                      kPreprocessTileRows, "\n#define TILE_WIDTH ", kPreprocessTileWidth,
-                      "\n#define PIXELS_PER_THREAD ", kPreprocessPixelsPerThread,
-                      "\n#define INLINE_IMAGES ", kPreprocessInlineImages,
-                      "\n#define TU_DEVICE __device__ __forceinline__\n#define UNROLL _Pragma(\"unroll\")\n");
+  s += detail::concat(
+      "#define CHANNELS ", channels, "\n#define BPP ", bpp, "\n#define NCHW ",
+      config.layout == TensorLayout::kNCHW ? 1 : 0, "\n#define TILE_ROWS ", kPreprocessTileRows,
+      "\n#define TILE_WIDTH ", kPreprocessTileWidth, "\n#define PIXELS_PER_THREAD ",
+      kPreprocessPixelsPerThread, "\n#define INLINE_IMAGES ", kPreprocessInlineImages,
+      "\n#define TU_DEVICE __device__ __forceinline__\n#define UNROLL _Pragma(\"unroll\")\n");
   if (f16) {
     s += "typedef __half out_t;\n"
          "TU_DEVICE out_t to_out(float v) { return __float2half_rn(v); }\n"
@@ -271,8 +271,8 @@ PreprocessLaunch plan_preprocess_launch(std::span<const PreprocessImageParams> i
                  " images does not fit one launch (1 to 65535); split it");
   const int out_w = options.output_width;
   const int out_h = options.output_height;
-  const auto tiles_y = (static_cast<std::int64_t>(out_h) + kPreprocessTileRows - 1) /
-                       kPreprocessTileRows;
+  const auto tiles_y =
+      (static_cast<std::int64_t>(out_h) + kPreprocessTileRows - 1) / kPreprocessTileRows;
   TRTUTILS_CHECK(tiles_y <= 65535, "output height ", out_h, " needs ", tiles_y,
                  " blocks in y, more than a launch takes (65535); use at most ",
                  65535 * kPreprocessTileRows, " rows");
@@ -305,8 +305,7 @@ PreprocessLaunch plan_preprocess_launch(std::span<const PreprocessImageParams> i
   return launch;
 }
 
-std::size_t preprocess_source_bytes_read(const ImageView& image,
-                                         const PreprocessOptions& options) {
+std::size_t preprocess_source_bytes_read(const ImageView& image, const PreprocessOptions& options) {
   check_options(options);
   const ImageTransform t = compute_transform(image.width, image.height, options);
   const float scale_x = static_cast<float>(static_cast<double>(image.width) / t.resized_width);
@@ -325,7 +324,8 @@ std::size_t preprocess_source_bytes_read(const ImageView& image,
   for (int tile = 0; tile < options.output_width; tile += kPreprocessTileWidth) {
     const int first = std::max(tile, t.pad_left);
     const int last = std::min({tile + kPreprocessTileWidth, options.output_width,
-                               t.pad_left + t.resized_width}) - 1;
+                               t.pad_left + t.resized_width}) -
+                     1;
     if (first > last) continue;
     const int lo = tap(first - t.pad_left, scale_x, image.width).lo;
     const int last_lo = tap(last - t.pad_left, scale_x, image.width).lo;

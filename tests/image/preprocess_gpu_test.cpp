@@ -210,7 +210,8 @@ std::vector<TestImage> small_batch(std::size_t count, std::uint32_t seed) {
   for (std::size_t i = 0; i < count; ++i) {
     const int w = 1 + static_cast<int>(rng() % 300);
     const int h = 1 + static_cast<int>(rng() % 300);
-    images.push_back(random_image(w, h, PixelFormat::kBGR8, i % 2, seed + static_cast<std::uint32_t>(i)));
+    images.push_back(
+        random_image(w, h, PixelFormat::kBGR8, i % 2, seed + static_cast<std::uint32_t>(i)));
   }
   return images;
 }
@@ -298,9 +299,8 @@ TEST(PreprocessGpu, ADeviceBatchWithinTheByValueLimitReplaysFromACudaGraph) {
   stream.synchronize();
   core::memset_device(output, 0x7F);
   core::GraphReplay replay;
-  replay.capture(stream, [&](core::StreamView s) {
-    pre.run(device.views, output.data(), bytes, s);
-  });
+  replay.capture(stream,
+                 [&](core::StreamView s) { pre.run(device.views, output.data(), bytes, s); });
   replay.launch(stream);
   stream.synchronize();
   std::vector<std::uint8_t> host(bytes);

@@ -272,8 +272,8 @@ void expect_identical(const std::vector<std::uint8_t>& got, const trtutils::Host
 }
 
 template <typename ImageParams, typename LaunchParams, typename OutT>
-Run check(const std::vector<ImageView>& views, const PreprocessOptions& options,
-          int row_pitch = -1, bool misalign_output = false) {
+Run check(const std::vector<ImageView>& views, const PreprocessOptions& options, int row_pitch = -1,
+          bool misalign_output = false) {
   emulation::checks = {};
   Run run = emulate<ImageParams, LaunchParams, OutT>(views, options, row_pitch, misalign_output);
   EXPECT_EQ(emulation::checks.reads_outside_image, 0u);
@@ -288,8 +288,8 @@ TEST(PreprocessKernelEmulation, FullHdLetterboxBgrToNchwF32MatchesTheCpuBitForBi
   PreprocessOptions o;
   o.mean = {0.485f, 0.456f, 0.406f};
   o.std = {0.229f, 0.224f, 0.225f};
-  const auto run = check<bgr_nchw_f32::ImageParams, bgr_nchw_f32::LaunchParams, float>(
-      {image.view}, o);
+  const auto run =
+      check<bgr_nchw_f32::ImageParams, bgr_nchw_f32::LaunchParams, float>({image.view}, o);
   EXPECT_EQ(run.staged_warps, 5u * 360u);  // 5 tiles across, 360 image rows
   EXPECT_EQ(run.direct_warps, 0u);
 }
@@ -323,8 +323,8 @@ TEST(PreprocessKernelEmulation, StagesOnlySegmentsThatFitTheirSlotWithAlignment)
   o.resize = ResizeMode::kStretch;
   o.output_width = 64;
   o.output_height = 48;
-  auto run = check<bgr_nchw_f32::ImageParams, bgr_nchw_f32::LaunchParams, float>({image.view},
-                                                                                  o, 64);
+  auto run =
+      check<bgr_nchw_f32::ImageParams, bgr_nchw_f32::LaunchParams, float>({image.view}, o, 64);
   EXPECT_EQ(run.staged_warps, 0u);
   run = check<bgr_nchw_f32::ImageParams, bgr_nchw_f32::LaunchParams, float>({image.view}, o, 80);
   EXPECT_EQ(run.direct_warps, 0u);
@@ -356,11 +356,11 @@ TEST(PreprocessKernelEmulation, BgraToNhwcF16WithMeanStdMatches) {
   o.output_dtype = DType::kFloat16;
   o.mean = {0.485f, 0.456f, 0.406f};
   o.std = {0.229f, 0.224f, 0.225f};
-  check<bgra_nhwc_f16::ImageParams, bgra_nhwc_f16::LaunchParams, std::uint16_t>(
-      views_of(images), o);
+  check<bgra_nhwc_f16::ImageParams, bgra_nhwc_f16::LaunchParams, std::uint16_t>(views_of(images),
+                                                                                o);
   o.output_width = 222;  // element stores
-  check<bgra_nhwc_f16::ImageParams, bgra_nhwc_f16::LaunchParams, std::uint16_t>(
-      views_of(images), o);
+  check<bgra_nhwc_f16::ImageParams, bgra_nhwc_f16::LaunchParams, std::uint16_t>(views_of(images),
+                                                                                o);
 }
 
 TEST(PreprocessKernelEmulation, GrayStretchToNchwF16Matches) {
@@ -370,8 +370,8 @@ TEST(PreprocessKernelEmulation, GrayStretchToNchwF16Matches) {
   o.output_dtype = DType::kFloat16;
   o.output_width = 224;
   o.output_height = 160;
-  check<gray_nchw_f16::ImageParams, gray_nchw_f16::LaunchParams, std::uint16_t>(
-      views_of(images), o);
+  check<gray_nchw_f16::ImageParams, gray_nchw_f16::LaunchParams, std::uint16_t>(views_of(images),
+                                                                                o);
 }
 
 TEST(PreprocessKernelEmulation, RgbToNhwcF32UpscaleMatches) {

@@ -182,9 +182,9 @@ struct PreprocessLaunch {
   /// (taps are then read from global memory).
   int row_pitch = 0;
   std::size_t shared_bytes = 0;  ///< 2 rows per warp x kPreprocessTileRows x row_pitch
-  unsigned grid_x = 0;  ///< ceil(W / kPreprocessTileWidth)
-  unsigned grid_y = 0;  ///< ceil(H / kPreprocessTileRows)
-  unsigned grid_z = 0;  ///< batch
+  unsigned grid_x = 0;           ///< ceil(W / kPreprocessTileWidth)
+  unsigned grid_y = 0;           ///< ceil(H / kPreprocessTileRows)
+  unsigned grid_z = 0;           ///< batch
 };
 PreprocessLaunch plan_preprocess_launch(std::span<const PreprocessImageParams> images,
                                         PixelFormat format, const PreprocessOptions& options,
