@@ -47,9 +47,9 @@ inline image::ImageView to_image_view(const cv::Mat& mat,
                  "mat.convertTo(out, CV_8U, scale)");
   const image::PixelFormat chosen = format ? *format : default_pixel_format(mat.channels());
   TRTUTILS_CHECK(image::bytes_per_pixel(chosen) == mat.channels(), "to_image_view: ",
-                 image::pixel_format_name(chosen), " has ", image::bytes_per_pixel(chosen),
-                 " channels but the cv::Mat has ", mat.channels(),
-                 "; pass a matching format or convert with cv::cvtColor");
+                 image::pixel_format_name(chosen), " needs ", image::bytes_per_pixel(chosen),
+                 "-channel pixels but the cv::Mat has ", mat.channels(),
+                 " channel(s); pass a matching format or convert with cv::cvtColor");
   image::ImageView view;
   view.data = mat.data;
   view.width = mat.cols;
