@@ -17,10 +17,22 @@ namespace {
 
 // Hand-picked to be told apart on photographs and from their neighbours.
 constexpr std::array<Color, 16> kPalette = {{
-    {230, 50, 50},   {255, 150, 40},  {250, 215, 40}, {150, 225, 60},
-    {40, 180, 80},   {40, 200, 190},  {60, 160, 250}, {50, 80, 220},
-    {140, 80, 235},  {215, 70, 215},  {250, 110, 165}, {165, 105, 55},
-    {125, 125, 125}, {0, 125, 130},   {180, 180, 40}, {105, 40, 150},
+    {230, 50, 50},
+    {255, 150, 40},
+    {250, 215, 40},
+    {150, 225, 60},
+    {40, 180, 80},
+    {40, 200, 190},
+    {60, 160, 250},
+    {50, 80, 220},
+    {140, 80, 235},
+    {215, 70, 215},
+    {250, 110, 165},
+    {165, 105, 55},
+    {125, 125, 125},
+    {0, 125, 130},
+    {180, 180, 40},
+    {105, 40, 150},
 }};
 
 /// stb_easy_font's glyph quads span y in [0, 9) font units (descenders
@@ -100,10 +112,14 @@ void check_drawable(const ImageBuffer& image, const DrawOptions& options) {
   TRTUTILS_CHECK(image.format() != image::PixelFormat::kGray8,
                  "draw_detections: coloured boxes need a colour image (RGB8, BGR8, RGBA8 or "
                  "BGRA8), not Gray8; load the image as RGB8");
-  TRTUTILS_CHECK(options.line_width >= 0 && options.line_width <= 1000, "draw_detections: line "
-                 "width ", options.line_width, " is out of range; give 0 (automatic) .. 1000");
-  TRTUTILS_CHECK(options.text_scale >= 0 && options.text_scale <= 100, "draw_detections: text "
-                 "scale ", options.text_scale, " is out of range; give 0 (automatic) .. 100");
+  TRTUTILS_CHECK(options.line_width >= 0 && options.line_width <= 1000,
+                 "draw_detections: line "
+                 "width ",
+                 options.line_width, " is out of range; give 0 (automatic) .. 1000");
+  TRTUTILS_CHECK(options.text_scale >= 0 && options.text_scale <= 100,
+                 "draw_detections: text "
+                 "scale ",
+                 options.text_scale, " is out of range; give 0 (automatic) .. 100");
 }
 
 }  // namespace

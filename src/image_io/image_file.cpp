@@ -26,12 +26,11 @@ void check_readable_file(const fs::path& path) {
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
   if (!fs::exists(status)) {
-    throw FileError(detail::concat("cannot read image '", path.string(),
-                                   "': no such file (check the path)"));
+    throw FileError(
+        detail::concat("cannot read image '", path.string(), "': no such file (check the path)"));
   }
   if (!fs::is_regular_file(status)) {
-    throw FileError(
-        detail::concat("cannot read image '", path.string(), "': not a regular file"));
+    throw FileError(detail::concat("cannot read image '", path.string(), "': not a regular file"));
   }
 }
 
@@ -39,8 +38,8 @@ std::vector<std::uint8_t> read_file_bytes(const fs::path& path) {
   check_readable_file(path);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
-    throw FileError(detail::concat("cannot read image '", path.string(),
-                                   "': ", std::strerror(errno)));
+    throw FileError(
+        detail::concat("cannot read image '", path.string(), "': ", std::strerror(errno)));
   }
   const std::streamoff size = in.tellg();
   if (size > INT_MAX) {
@@ -59,11 +58,14 @@ std::vector<std::uint8_t> read_file_bytes(const fs::path& path) {
 /// The stb component count that decodes into `format` (before any R/B swap).
 int stb_components(image::PixelFormat format) noexcept {
   switch (format) {
-    case image::PixelFormat::kGray8: return 1;
+    case image::PixelFormat::kGray8:
+      return 1;
     case image::PixelFormat::kRGB8:
-    case image::PixelFormat::kBGR8: return 3;
+    case image::PixelFormat::kBGR8:
+      return 3;
     case image::PixelFormat::kRGBA8:
-    case image::PixelFormat::kBGRA8: return 4;
+    case image::PixelFormat::kBGRA8:
+      return 4;
   }
   return 3;
 }
@@ -92,8 +94,8 @@ struct StbPixels {
 StbPixels stb_pixels(const image::ImageView& view, bool packed) {
   StbPixels out;
   out.channels = image::bytes_per_pixel(view.format);
-  const std::size_t row = static_cast<std::size_t>(view.width) *
-                          static_cast<std::size_t>(out.channels);
+  const std::size_t row =
+      static_cast<std::size_t>(view.width) * static_cast<std::size_t>(out.channels);
   const bool needs_copy = image::is_blue_first(view.format) || (packed && view.row_stride() != row);
   if (!needs_copy) {
     out.data = static_cast<const std::uint8_t*>(view.data);
@@ -135,8 +137,8 @@ ImageFileInfo read_image_info(const fs::path& path) {
   check_readable_file(path);
   ImageFileInfo info;
   if (stbi_info(path.c_str(), &info.width, &info.height, &info.channels) == 0) {
-    throw FileError(detail::concat("cannot read image '", path.string(), "': ",
-                                   stbi_failure_reason(),
+    throw FileError(detail::concat("cannot read image '", path.string(),
+                                   "': ", stbi_failure_reason(),
                                    " (stb_image reads PNG, JPEG, BMP, GIF, TGA, PSD, HDR, PIC, "
                                    "PNM)"));
   }
@@ -153,9 +155,8 @@ ImageBuffer decode_image(std::span<const std::uint8_t> bytes, image::PixelFormat
   int width = 0;
   int height = 0;
   int stored_channels = 0;
-  const std::unique_ptr<stbi_uc, StbFree> pixels(
-      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width, &height,
-                            &stored_channels, components));
+  const std::unique_ptr<stbi_uc, StbFree> pixels(stbi_load_from_memory(
+      bytes.data(), static_cast<int>(bytes.size()), &width, &height, &stored_channels, components));
   if (!pixels) {
     throw FileError(detail::concat("cannot decode image '", name, "': ", stbi_failure_reason(),
                                    " (stb_image reads PNG, JPEG, BMP, GIF, TGA, PSD, HDR, PIC, "
@@ -164,8 +165,8 @@ ImageBuffer decode_image(std::span<const std::uint8_t> bytes, image::PixelFormat
   ImageBuffer image(width, height, format);
   std::memcpy(image.data(), pixels.get(), image.size_bytes());
   if (image::is_blue_first(format)) {
-    swap_red_blue(image.data(),
-                  static_cast<std::size_t>(width) * static_cast<std::size_t>(height), components);
+    swap_red_blue(image.data(), static_cast<std::size_t>(width) * static_cast<std::size_t>(height),
+                  components);
   }
   return image;
 }
@@ -191,22 +192,22 @@ std::vector<std::uint8_t> encode_image(const image::ImageView& view, ImageFileFo
                  "encode_image: the image is in device memory; copy it to the host first");
   TRTUTILS_CHECK(options.jpeg_quality >= 1 && options.jpeg_quality <= 100, "JPEG quality ",
                  options.jpeg_quality, " is out of range; give 1 .. 100");
-  TRTUTILS_CHECK(view.row_stride() <= static_cast<std::size_t>(INT_MAX),
-                 "encode_image: rows of ", view.row_stride(), " bytes are too long for stb");
+  TRTUTILS_CHECK(view.row_stride() <= static_cast<std::size_t>(INT_MAX), "encode_image: rows of ",
+                 view.row_stride(), " bytes are too long for stb");
   const bool jpeg = format == ImageFileFormat::kJpeg;
   // stb's JPEG writer takes no stride: it reads packed rows.
   const StbPixels pixels = stb_pixels(view, /*packed=*/jpeg);
   std::vector<std::uint8_t> bytes;
   const int written =
-      jpeg ? stbi_write_jpg_to_func(append_bytes, &bytes, view.width, view.height,
-                                    pixels.channels, pixels.data, options.jpeg_quality)
-           : stbi_write_png_to_func(append_bytes, &bytes, view.width, view.height,
-                                    pixels.channels, pixels.data, pixels.stride);
+      jpeg ? stbi_write_jpg_to_func(append_bytes, &bytes, view.width, view.height, pixels.channels,
+                                    pixels.data, options.jpeg_quality)
+           : stbi_write_png_to_func(append_bytes, &bytes, view.width, view.height, pixels.channels,
+                                    pixels.data, pixels.stride);
   if (written == 0 || bytes.empty()) {
-    throw InvalidArgument(detail::concat(
-        "stb_image_write could not encode a ", view.width, "x", view.height, " ",
-        image::pixel_format_name(view.format), " image as ", jpeg ? "JPEG" : "PNG",
-        jpeg ? " (JPEG sides are at most 65535 pixels)" : ""));
+    throw InvalidArgument(detail::concat("stb_image_write could not encode a ", view.width, "x",
+                                         view.height, " ", image::pixel_format_name(view.format),
+                                         " image as ", jpeg ? "JPEG" : "PNG",
+                                         jpeg ? " (JPEG sides are at most 65535 pixels)" : ""));
   }
   return bytes;
 }
@@ -215,15 +216,15 @@ void save_image(const image::ImageView& view, const fs::path& path, const SaveOp
   const std::vector<std::uint8_t> bytes = encode_image(view, image_file_format_for(path), options);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) {
-    throw FileError(detail::concat("cannot write image '", path.string(),
-                                   "': ", std::strerror(errno)));
+    throw FileError(
+        detail::concat("cannot write image '", path.string(), "': ", std::strerror(errno)));
   }
   out.write(reinterpret_cast<const char*>(bytes.data()),
             static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) {
-    throw FileError(detail::concat("cannot write image '", path.string(),
-                                   "': writing failed (disk full?)"));
+    throw FileError(
+        detail::concat("cannot write image '", path.string(), "': writing failed (disk full?)"));
   }
 }
 

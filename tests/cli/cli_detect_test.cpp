@@ -63,8 +63,8 @@ TEST(CliDetect, HelpNamesEveryFlag) {
   const auto r = run_cli({"detect", "--help"});
   ASSERT_EQ(r.status, 0) << TRTUTILS_CLI_DUMP(r);
   for (const char* flag : {"MODEL", "IMAGE", "--output-dir", "--conf", "--iou", "--agnostic",
-                           "--max-det", "--head", "--labels", "--batch", "--cuda-graph",
-                           "--device", "--json", "--fp16", "--bf16", "--quality"}) {
+                           "--max-det", "--head", "--labels", "--batch", "--cuda-graph", "--device",
+                           "--json", "--fp16", "--bf16", "--quality"}) {
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag << "\n" << r.out;
   }
   const auto top = run_cli({"--help"});
@@ -76,8 +76,8 @@ TEST(CliDetect, UsageErrorsExitTwo) {
   const std::string image = write_png(dir, "a.png", painted(8, 8, {0, 0, 0})).string();
   const std::vector<std::vector<std::string>> commands = {
       {"detect"},
-      {"detect", some_model()},                                          // no image
-      {"detect", (dir / "missing.engine").string(), image},              // no model
+      {"detect", some_model()},                              // no image
+      {"detect", (dir / "missing.engine").string(), image},  // no model
       {"detect", some_model(), image, "--conf", "1.5"},
       {"detect", some_model(), image, "--iou", "-0.1"},
       {"detect", some_model(), image, "--max-det", "0"},
@@ -104,7 +104,8 @@ TEST(CliDetect, EmptyLabelsFileIsAUsageError) {
   TempDir dir;
   const std::string image = write_png(dir, "a.png", painted(8, 8, {0, 0, 0})).string();
   std::ofstream(dir / "labels.txt").close();
-  const auto r = run_cli({"detect", some_model(), image, "--labels", (dir / "labels.txt").string()});
+  const auto r =
+      run_cli({"detect", some_model(), image, "--labels", (dir / "labels.txt").string()});
   EXPECT_EQ(r.status, 2) << TRTUTILS_CLI_DUMP(r);
   EXPECT_NE(r.err.find("labels.txt"), std::string::npos) << r.err;
 }
@@ -149,8 +150,8 @@ TEST(CliDetectNoGpu, ReadableImagesThenRefusesWithoutAGpu) {
 // --- GPU: a model with a known YOLO head -----------------------------------
 
 constexpr int kBatch = 2;
-constexpr int kSide = 64;            // model input 64 x 64
-constexpr int kRows = 6;             // 4 box rows + 2 classes
+constexpr int kSide = 64;                            // model input 64 x 64
+constexpr int kRows = 6;                             // 4 box rows + 2 classes
 constexpr int kAnchors = 3 * kSide * kSide / kRows;  // 2048
 // head = reshape(x, [B, 6, 2048]) * kScale[row] + kOffset[row]. Powers of two
 // keep x * scale exact, so the GPU (fused or not) and the CPU agree exactly.
@@ -199,7 +200,8 @@ void write_yolo_head_model(const fs::path& path) {
              raw_bytes(std::vector<float>(kScale, kScale + kRows)));
   add_tensor(graph, "offset", {1, kRows, 1}, onnx::TensorProto::FLOAT,
              raw_bytes(std::vector<float>(kOffset, kOffset + kRows)));
-  const auto node = [&](const std::string& op, std::vector<std::string> in, const std::string& out) {
+  const auto node = [&](const std::string& op, std::vector<std::string> in,
+                        const std::string& out) {
     auto* n = graph->add_node();
     n->set_op_type(op);
     n->set_name(out);
@@ -261,8 +263,8 @@ TEST(CliDetectGpu, KnownYoloHeadMatchesTheCpuPipeline) {
   // Blue is a class score (top half of the input: class 0, bottom half:
   // class 1), red the centre, green the size; 114-grey letterbox borders
   // score 0.447, under --conf 0.5.
-  const ImageBuffer wide = painted(128, 64, {20, 40, 0},
-                                   {{10, 4, 40, 28, 200, 100, 255}, {70, 36, 120, 60, 90, 160, 230}});
+  const ImageBuffer wide = painted(
+      128, 64, {20, 40, 0}, {{10, 4, 40, 28, 200, 100, 255}, {70, 36, 120, 60, 90, 160, 230}});
   const ImageBuffer tall = painted(50, 70, {0, 0, 10}, {{5, 5, 30, 25, 128, 64, 250}});
   const fs::path wide_path = write_png(dir, "wide.png", wide);
   const fs::path tall_path = write_png(dir, "tall.png", tall);
@@ -295,16 +297,16 @@ TEST(CliDetectGpu, KnownYoloHeadMatchesTheCpuPipeline) {
       EXPECT_GE(image["timing_ms"][stage].get<double>(), 0.0) << stage;
     }
     EXPECT_GT(image["timing_ms"]["total"].get<double>(), 0.0);
-    expect_same_detections(image["detections"], expected[i], coco, "batch 2, image " +
-                                                                       std::to_string(i));
+    expect_same_detections(image["detections"], expected[i], coco,
+                           "batch 2, image " + std::to_string(i));
   }
 
   // One image per call, own labels, boxes drawn into a new folder.
   std::ofstream(dir / "labels.txt") << "alpha\r\nbeta\n";
   const fs::path out = dir / "drawn";
   const auto drawn =
-      run_cli({"detect", model.string(), wide_path.string(), tall_path.string(), "--json",
-               "--conf", "0.5", "--labels", (dir / "labels.txt").string(), "-o", out.string()});
+      run_cli({"detect", model.string(), wide_path.string(), tall_path.string(), "--json", "--conf",
+               "0.5", "--labels", (dir / "labels.txt").string(), "-o", out.string()});
   ASSERT_EQ(drawn.status, 0) << TRTUTILS_CLI_DUMP(drawn);
   const json second = json::parse(drawn.out);
   for (std::size_t i = 0; i < 2; ++i) {

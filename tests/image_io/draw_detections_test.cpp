@@ -3,6 +3,8 @@
 // nothing else changes; sides outside the image are clipped away; tags sit
 // above the box (or inside it at the top edge), hold the text in a
 // contrasting colour, and stay inside the image.
+#include "trtutils/image_io/draw_detections.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,7 +16,6 @@
 #include <vector>
 
 #include "trtutils/core/error.hpp"
-#include "trtutils/image_io/draw_detections.hpp"
 
 namespace {
 
@@ -157,11 +158,11 @@ TEST(DrawDetections, BoxesAroundOrOutsideTheImageDrawNothing) {
   ImageBuffer image = plain(20, 10);
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<Detection> detections = {
-      box(-5, -5, 25, 15),               // encloses the image: every side outside
-      box(30, 2, 40, 8),                 // right of it
-      box(2, -20, 8, -1),                // above it
-      box(-inf, -inf, inf, inf),         // infinite
-      box(std::nanf(""), 1, 5, 5),       // NaN corner
+      box(-5, -5, 25, 15),          // encloses the image: every side outside
+      box(30, 2, 40, 8),            // right of it
+      box(2, -20, 8, -1),           // above it
+      box(-inf, -inf, inf, inf),    // infinite
+      box(std::nanf(""), 1, 5, 5),  // NaN corner
   };
   draw_detections(image, detections, {}, kNoLabels);
   expect_untouched(image);
@@ -192,10 +193,10 @@ TEST(LabelText, NameAndScoreWithTwoDecimals) {
   const std::vector<std::string> labels = {"person", "bicycle", "", "caf\xc3\xa9"};
   EXPECT_EQ(label_text(box(0, 0, 1, 1, 0, 0.8712f), labels), "person 0.87");
   EXPECT_EQ(label_text(box(0, 0, 1, 1, 1, 0.5f), labels), "bicycle 0.50");
-  EXPECT_EQ(label_text(box(0, 0, 1, 1, 2, 0.5f), labels), "class 2 0.50");   // empty name
-  EXPECT_EQ(label_text(box(0, 0, 1, 1, 7, 1.0f), labels), "class 7 1.00");   // no such entry
+  EXPECT_EQ(label_text(box(0, 0, 1, 1, 2, 0.5f), labels), "class 2 0.50");  // empty name
+  EXPECT_EQ(label_text(box(0, 0, 1, 1, 7, 1.0f), labels), "class 7 1.00");  // no such entry
   EXPECT_EQ(label_text(box(0, 0, 1, 1, -1, 0.25f), labels), "class -1 0.25");
-  EXPECT_EQ(label_text(box(0, 0, 1, 1, 3, 0.25f), labels), "caf?? 0.25");    // font is ASCII
+  EXPECT_EQ(label_text(box(0, 0, 1, 1, 3, 0.25f), labels), "caf?? 0.25");  // font is ASCII
 }
 
 TEST(LabelTag, AboveTheBoxOrInsideAtTheTopAndInsideTheImage) {

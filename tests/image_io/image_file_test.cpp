@@ -2,6 +2,8 @@
 // channel conversions follow stb's documented formulas; BMP bytes written by
 // hand decode to the hand-placed pixels; missing, corrupt and truncated
 // files fail with a FileError naming the file and the reason.
+#include "trtutils/image_io/image_file.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "trtutils/core/error.hpp"
-#include "trtutils/image_io/image_file.hpp"
 
 namespace {
 
@@ -73,7 +74,8 @@ std::vector<std::uint8_t> bytes_of(const ImageBuffer& image) {
 
 void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 template <typename Function>
@@ -97,8 +99,7 @@ TEST_F(ImageFileTest, PngRoundTripIsExactForEveryFormat) {
     EXPECT_EQ(loaded.width(), 37);
     EXPECT_EQ(loaded.height(), 23);
     EXPECT_EQ(loaded.format(), format);
-    EXPECT_EQ(bytes_of(loaded), bytes_of(original))
-        << trtutils::image::pixel_format_name(format);
+    EXPECT_EQ(bytes_of(loaded), bytes_of(original)) << trtutils::image::pixel_format_name(format);
   }
 }
 
@@ -211,12 +212,12 @@ TEST_F(ImageFileTest, GreyLoadedAsColourRepeatsAndOpaqueAlphaIsAdded) {
 TEST_F(ImageFileTest, HandWrittenBmpDecodesToItsPixels) {
   // 2x2, 24 bits, bottom-up rows of B, G, R padded to 4 bytes:
   // top row red, green; bottom row blue, white.
-  std::vector<std::uint8_t> bmp = {'B', 'M', 70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,  // file header
-                                   40, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0, 0, 0, 0, 0,
-                                   16, 0, 0, 0, 0x13, 0x0B, 0, 0, 0x13, 0x0B, 0, 0, 0, 0, 0, 0,
-                                   0, 0, 0, 0};
-  const std::vector<std::uint8_t> rows = {255, 0, 0, 255, 255, 255, 0, 0,   // bottom: blue, white
-                                          0, 0, 255, 0, 255, 0, 0, 0};      // top: red, green
+  std::vector<std::uint8_t> bmp = {
+      'B', 'M', 70, 0, 0,    0,    0, 0, 0,    0,    54, 0, 0, 0,  // file header
+      40,  0,   0,  0, 2,    0,    0, 0, 2,    0,    0,  0, 1, 0, 24, 0, 0, 0, 0, 0,
+      16,  0,   0,  0, 0x13, 0x0B, 0, 0, 0x13, 0x0B, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0};
+  const std::vector<std::uint8_t> rows = {255, 0, 0,   255, 255, 255, 0, 0,   // bottom: blue, white
+                                          0,   0, 255, 0,   255, 0,   0, 0};  // top: red, green
   bmp.insert(bmp.end(), rows.begin(), rows.end());
   write_bytes(path("four.bmp"), bmp);
 
@@ -239,9 +240,8 @@ TEST_F(ImageFileTest, InfoReadsTheHeader) {
 
 TEST_F(ImageFileTest, MissingFileIsNamed) {
   const fs::path missing = path("no_such_image.jpg");
-  for (const std::string& message :
-       {failure_message([&] { load_image(missing); }),
-        failure_message([&] { read_image_info(missing); })}) {
+  for (const std::string& message : {failure_message([&] { load_image(missing); }),
+                                     failure_message([&] { read_image_info(missing); })}) {
     EXPECT_NE(message.find(missing.string()), std::string::npos) << message;
     EXPECT_NE(message.find("no such file"), std::string::npos) << message;
   }
@@ -255,9 +255,8 @@ TEST_F(ImageFileTest, FolderIsNotAnImage) {
 TEST_F(ImageFileTest, CorruptFileGivesStbReasonAndName) {
   const fs::path file = path("garbage.png");
   write_bytes(file, {'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e', 0, 1, 2, 3});
-  for (const std::string& message :
-       {failure_message([&] { load_image(file); }),
-        failure_message([&] { read_image_info(file); })}) {
+  for (const std::string& message : {failure_message([&] { load_image(file); }),
+                                     failure_message([&] { read_image_info(file); })}) {
     EXPECT_NE(message.find(file.string()), std::string::npos) << message;
     // stb_image's reason for bytes no decoder recognises.
     EXPECT_NE(message.find("unknown image type"), std::string::npos) << message;

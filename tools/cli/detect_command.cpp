@@ -82,11 +82,16 @@ const std::map<std::string, vision::DetectionHead>& head_flag_values() {
 /// The head as the report names it.
 std::string report_head_name(vision::DetectionHead head) {
   switch (head) {
-    case vision::DetectionHead::kYoloRaw: return "yolo_raw";
-    case vision::DetectionHead::kEndToEnd: return "end_to_end";
-    case vision::DetectionHead::kEfficientNms: return "efficient_nms";
-    case vision::DetectionHead::kDetr: return "detr";
-    case vision::DetectionHead::kAuto: break;
+    case vision::DetectionHead::kYoloRaw:
+      return "yolo_raw";
+    case vision::DetectionHead::kEndToEnd:
+      return "end_to_end";
+    case vision::DetectionHead::kEfficientNms:
+      return "efficient_nms";
+    case vision::DetectionHead::kDetr:
+      return "detr";
+    case vision::DetectionHead::kAuto:
+      break;
   }
   return "auto";
 }
@@ -102,8 +107,8 @@ std::vector<std::string> read_labels(const fs::path& path) {
     labels.push_back(line);
   }
   if (labels.empty()) {
-    throw UsageError(detail::concat("--labels '", path.string(),
-                                    "' is empty; give one class name per line"));
+    throw UsageError(
+        detail::concat("--labels '", path.string(), "' is empty; give one class name per line"));
   }
   return labels;
 }
@@ -204,8 +209,7 @@ std::string class_summary(const std::vector<image::Detection>& detections,
 }
 
 void print_report(const DetectArgs& args, const vision::Detector& detector,
-                  const std::vector<ImageResult>& results,
-                  const std::vector<std::string>& labels) {
+                  const std::vector<ImageResult>& results, const std::vector<std::string>& labels) {
   std::ostream& out = std::cout;
   out << "detect " << args.model.string() << ": " << report_head_name(detector.head())
       << " head, input " << detector.input_width() << "x" << detector.input_height() << ", "
@@ -337,8 +341,8 @@ Command add_detect_command(CLI::App& app) {
                    "the model's output layout: auto (from the output shapes), yolo ([B, 4+C, N]), "
                    "end2end ([B, K, 6]), efficient_nms, detr")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "yolo", "yolo_raw", "end2end", "end_to_end",
-                             "efficient_nms", "detr"}));
+      ->check(CLI::IsMember(
+          {"auto", "yolo", "yolo_raw", "end2end", "end_to_end", "efficient_nms", "detr"}));
   command
       ->add_option("--labels", args->labels,
                    "class names, one per line (line i names class i; default: COCO's 80)")
@@ -353,8 +357,7 @@ Command add_detect_command(CLI::App& app) {
   command->add_option("--quality", args->quality, "JPEG quality of written .jpg images")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
-  command->add_flag("--json", args->json,
-                    "print the detections as JSON (progress goes to stderr)");
+  command->add_flag("--json", args->json, "print the detections as JSON (progress goes to stderr)");
   command->add_flag("-q,--quiet", args->quiet, "no progress bars");
   add_build_flags(*command, args->flags, /*with_batch=*/false);
   return {command, [args] { return run_detect(*args); }};
