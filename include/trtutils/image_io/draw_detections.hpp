@@ -80,7 +80,8 @@ int effective_text_scale(const DrawOptions& options, int width, int height) noex
 
 /// Draws every box outline, then every tag, in the order given (later ones
 /// on top). The image must be RGB8, BGR8, RGBA8 or BGRA8 (alpha is left as
-/// it is): InvalidArgument otherwise, or for negative line width / scale.
+/// it is): InvalidArgument otherwise, or for a line width outside 0..1000 or
+/// a text scale outside 0..100.
 void draw_detections(ImageBuffer& image, std::span<const image::Detection> detections,
                      std::span<const std::string> labels, const DrawOptions& options = {});
 
