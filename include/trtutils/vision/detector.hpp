@@ -38,8 +38,9 @@ struct DetectorOptions {
   /// default) is used as given.
   image::PreprocessOptions preprocess{};
   /// Score / IoU thresholds, class-agnostic NMS, max_detections,
-  /// max_candidates. Only kYoloRaw runs NMS; the other heads use
-  /// score_threshold (and kDetr max_detections is not used: see detr_top_k).
+  /// max_candidates. Only kYoloRaw runs NMS; every head keeps scores above
+  /// score_threshold and at most max_detections per image (kDetr after
+  /// taking its detr_top_k).
   image::NmsOptions nms{};
   DetectionHead head = DetectionHead::kAuto;
   image::DetrScoring detr_scoring = image::DetrScoring::kSigmoid;
