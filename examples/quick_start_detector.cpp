@@ -3,13 +3,12 @@
 // the time of each stage. Compiled in CI so the README stays true; needs a
 // GPU to run.
 //   quick_start_detector MODEL.onnx|MODEL.engine IMAGE
+#include <cstdio>
+#include <exception>
 #include <trtutils/builder/trt_engine_registration.hpp>
 #include <trtutils/core/device.hpp>
 #include <trtutils/image_io/image_file.hpp>
 #include <trtutils/vision/detector.hpp>
-
-#include <cstdio>
-#include <exception>
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -25,8 +24,8 @@ int main(int argc, char** argv) {
     trtutils::vision::Detector detector(argv[1], {.nms = {.score_threshold = 0.3f}});
     const trtutils::image_io::ImageBuffer photo = trtutils::image_io::load_image(argv[2]);
     for (const trtutils::image::Detection& d : detector.detect(photo.view())) {
-      std::printf("class %d  %.2f  [%.0f %.0f %.0f %.0f]\n", d.class_id, d.score, d.x1, d.y1,
-                  d.x2, d.y2);
+      std::printf("class %d  %.2f  [%.0f %.0f %.0f %.0f]\n", d.class_id, d.score, d.x1, d.y1, d.x2,
+                  d.y2);
     }
     const trtutils::vision::StageTiming& t = detector.last_timing();
     std::printf("pre %.2f ms, infer %.2f ms, post %.2f ms, total %.2f ms\n", t.preprocess_ms,

@@ -94,12 +94,12 @@ struct Detector::Impl {
                                            count, layout.rows, threshold);
       }
       case DetectionHead::kDetr:
-        return image::decode_detr(floats(0, rows * 4),
-                                  floats(1, rows * static_cast<std::size_t>(layout.channels)),
-                                  count, layout.rows, layout.channels, options.detr_scoring,
-                                  options.detr_top_k, threshold, pipeline.input().width,
-                                  pipeline.input().height);
-      case DetectionHead::kAuto: break;
+        return image::decode_detr(
+            floats(0, rows * 4), floats(1, rows * static_cast<std::size_t>(layout.channels)), count,
+            layout.rows, layout.channels, options.detr_scoring, options.detr_top_k, threshold,
+            pipeline.input().width, pipeline.input().height);
+      case DetectionHead::kAuto:
+        break;
     }
     return out;
   }
@@ -133,8 +133,7 @@ std::vector<std::vector<image::Detection>> Detector::detect(
   results.reserve(images.size());
   for (const BatchChunk& chunk : split_into_chunks(images.size(), p.layout.batch)) {
     const auto transforms = std::span(p.transforms).first(chunk.count);
-    const auto& outputs =
-        p.pipeline.enqueue(images.subspan(chunk.first, chunk.count), transforms);
+    const auto& outputs = p.pipeline.enqueue(images.subspan(chunk.first, chunk.count), transforms);
     const int count = static_cast<int>(chunk.count);
     p.queue_postprocess(outputs, count);
     p.pipeline.finish_chunk();

@@ -27,8 +27,7 @@ void check_batch(std::span<const image::ImageView> images, const ModelInput& inp
   TRTUTILS_CHECK(channels == input.channels, "the model takes ", input.channels,
                  "-channel images but the images are ", image::pixel_format_name(images[0].format),
                  " (", channels, " channel", channels == 1 ? "" : "s", "); ",
-                 input.channels == 3 ? "convert them to BGR8 or RGB8"
-                                     : "convert them to Gray8");
+                 input.channels == 3 ? "convert them to BGR8 or RGB8" : "convert them to Gray8");
 }
 
 std::vector<float> to_floats(const void* data, std::size_t count, DType dtype) {

@@ -103,8 +103,9 @@ std::optional<HeadLayout> as_efficient_nms(const std::vector<plan::TensorSpec>& 
     return std::nullopt;  // two [B, K] outputs of one kind and no names to tell them apart
   }
   if (!is_float(outputs[scores].dtype) || !is_float(box_spec.dtype)) return std::nullopt;
-  return HeadLayout{DetectionHead::kEfficientNms, dim(box_spec, 0), 4, static_cast<int>(rows), -1,
-                    {*count, *boxes, scores, classes}};
+  return HeadLayout{
+      DetectionHead::kEfficientNms,     dim(box_spec, 0), 4, static_cast<int>(rows), -1,
+      {*count, *boxes, scores, classes}};
 }
 
 std::optional<HeadLayout> as_detr(const std::vector<plan::TensorSpec>& outputs,
@@ -134,18 +135,23 @@ std::optional<HeadLayout> as_detr(const std::vector<plan::TensorSpec>& outputs,
   if (classes < 1) return std::nullopt;
   const int real_classes = scoring == image::DetrScoring::kSoftmax ? classes - 1 : classes;
   if (real_classes < 1) return std::nullopt;
-  return HeadLayout{DetectionHead::kDetr, dim(outputs[0], 0), classes, dim(outputs[0], 1),
-                    real_classes, {boxes, logits}};
+  return HeadLayout{DetectionHead::kDetr, dim(outputs[0], 0), classes,
+                    dim(outputs[0], 1),   real_classes,       {boxes, logits}};
 }
 
 std::optional<HeadLayout> as_head(const std::vector<plan::TensorSpec>& outputs, DetectionHead head,
                                   image::DetrScoring scoring) {
   switch (head) {
-    case DetectionHead::kYoloRaw: return as_yolo_raw(outputs);
-    case DetectionHead::kEndToEnd: return as_end_to_end(outputs);
-    case DetectionHead::kEfficientNms: return as_efficient_nms(outputs);
-    case DetectionHead::kDetr: return as_detr(outputs, scoring);
-    case DetectionHead::kAuto: break;
+    case DetectionHead::kYoloRaw:
+      return as_yolo_raw(outputs);
+    case DetectionHead::kEndToEnd:
+      return as_end_to_end(outputs);
+    case DetectionHead::kEfficientNms:
+      return as_efficient_nms(outputs);
+    case DetectionHead::kDetr:
+      return as_detr(outputs, scoring);
+    case DetectionHead::kAuto:
+      break;
   }
   return std::nullopt;
 }
@@ -157,19 +163,24 @@ constexpr DetectionHead kConcreteHeads[] = {DetectionHead::kYoloRaw, DetectionHe
 
 std::string_view detection_head_name(DetectionHead head) noexcept {
   switch (head) {
-    case DetectionHead::kAuto: return "auto";
-    case DetectionHead::kYoloRaw: return "yolo";
-    case DetectionHead::kEndToEnd: return "end2end";
-    case DetectionHead::kEfficientNms: return "efficient_nms";
-    case DetectionHead::kDetr: return "detr";
+    case DetectionHead::kAuto:
+      return "auto";
+    case DetectionHead::kYoloRaw:
+      return "yolo";
+    case DetectionHead::kEndToEnd:
+      return "end2end";
+    case DetectionHead::kEfficientNms:
+      return "efficient_nms";
+    case DetectionHead::kDetr:
+      return "detr";
   }
   return "unknown";
 }
 
 DetectionHead detection_head_from_name(std::string_view name) {
-  for (const DetectionHead head : {DetectionHead::kAuto, DetectionHead::kYoloRaw,
-                                   DetectionHead::kEndToEnd, DetectionHead::kEfficientNms,
-                                   DetectionHead::kDetr}) {
+  for (const DetectionHead head :
+       {DetectionHead::kAuto, DetectionHead::kYoloRaw, DetectionHead::kEndToEnd,
+        DetectionHead::kEfficientNms, DetectionHead::kDetr}) {
     if (detection_head_name(head) == name) return head;
   }
   TRTUTILS_CHECK(false, "unknown detection head '", name,
@@ -214,8 +225,8 @@ ModelInput describe_input(const std::vector<plan::TensorSpec>& inputs) {
     in.height = dim(s, 1);
     in.width = dim(s, 2);
   } else {
-    throw_model_error("the engine's input has no channel axis of 3 (or 1):",
-                      describe_specs(inputs), "\n", expected);
+    throw_model_error("the engine's input has no channel axis of 3 (or 1):", describe_specs(inputs),
+                      "\n", expected);
   }
   if (in.height < 1 || in.width < 1) {
     throw_model_error("the engine's input has an empty image size:", describe_specs(inputs));
@@ -239,26 +250,26 @@ DetectionHead detect_head(const std::vector<plan::TensorSpec>& outputs) {
   }
   if (fits.size() == 1) return fits[0];
   if (fits.empty()) {
-    throw_model_error("cannot tell the detection head from the engine's outputs:",
-                      describe_specs(outputs), "\n", kHeadHelp,
-                      " (the outputs must fit one of these)");
+    throw_model_error(
+        "cannot tell the detection head from the engine's outputs:", describe_specs(outputs), "\n",
+        kHeadHelp, " (the outputs must fit one of these)");
   }
   std::string names;
   for (const DetectionHead head : fits) {
     names += names.empty() ? "" : " or ";
     names += detection_head_name(head);
   }
-  throw_model_error("the engine's outputs fit more than one detection head (", names, "):",
-                    describe_specs(outputs), "\n", kHeadHelp);
+  throw_model_error("the engine's outputs fit more than one detection head (", names,
+                    "):", describe_specs(outputs), "\n", kHeadHelp);
 }
 
 HeadLayout resolve_head(const std::vector<plan::TensorSpec>& outputs, DetectionHead requested,
                         int batch, image::DetrScoring detr_scoring) {
   for (const plan::TensorSpec& s : outputs) {
     if (!has_static_dims(s) || s.dims.empty()) {
-      throw_model_error("the engine's output '", s.name,
-                        "' has no fixed shape; Detector needs static output shapes:",
-                        describe_specs(outputs));
+      throw_model_error(
+          "the engine's output '", s.name,
+          "' has no fixed shape; Detector needs static output shapes:", describe_specs(outputs));
     }
   }
   const DetectionHead head = requested == DetectionHead::kAuto ? detect_head(outputs) : requested;

@@ -6,6 +6,7 @@
 // classify) -> to_image. Every step on both sides is specified bit for bit,
 // so results are compared exactly.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -14,14 +15,14 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "gpu_test_support.hpp"
 #include "trtutils/builder/builder.hpp"
 #include "trtutils/core/memory.hpp"
 #include "trtutils/image/classification.hpp"
 #include "trtutils/image/detection.hpp"
 #include "trtutils/image/preprocess.hpp"
+#include "trtutils/ops/reference_executor.hpp"
+#include "trtutils/passes/passes.hpp"
 #include "trtutils/plan/plan_writer.hpp"
 #include "trtutils/tensor/host_tensor.hpp"
 #include "trtutils/vision/classifier.hpp"
@@ -88,17 +89,30 @@ class GraphMaker {
     return op("Cast", {x}, a);
   }
   void output(ir::Value* v) { graph_.outputs().push_back(v); }
-  plan::Plan build() {
-    builder::BuildOptions o;
-    o.autotune = false;
-    return builder::build(std::move(graph_), o);
-  }
+  ir::Graph take() { return std::move(graph_); }
 
  private:
   ir::Graph graph_;
   DType dtype_ = DType::kFloat32;
   int counter_ = 0;
 };
+
+/// Builds for this GPU, or (tests on the CPU) for `target_arch`.
+plan::Plan build_plan(ir::Graph graph, const std::string& target_arch = {}) {
+  builder::BuildOptions o;
+  o.autotune = false;
+  o.target_arch = target_arch;
+  return builder::build(std::move(graph), o);
+}
+
+/// The graph's outputs computed by the CPU reference executor.
+std::vector<HostTensor> run_reference(ir::Graph graph, const HostTensor& images) {
+  passes::infer_shapes(graph);
+  ops::TensorMap outputs = ops::ReferenceExecutor(graph).run({{"images", images}});
+  std::vector<HostTensor> ordered;
+  for (const ir::Value* v : graph.outputs()) ordered.push_back(outputs.at(v->name()));
+  return ordered;
+}
 
 constexpr int kBatch = 2;
 constexpr int kSize = 32;  // YOLO model input: 32 x 32, 1024 anchors
@@ -107,7 +121,7 @@ constexpr int kClasses = 2;
 /// YOLO raw head [B, 4 + 2, H * W] from the pre-processed image x (channels
 /// r, g, b): anchor (X, Y) has centre (X + 0.5, Y + 0.5), size
 /// (8 b + 2, 4 g + 3), class scores (r, g).
-plan::Plan yolo_model(image::TensorLayout layout, DType dtype) {
+ir::Graph yolo_model(image::TensorLayout layout, DType dtype) {
   GraphMaker m;
   ir::Value* x = layout == image::TensorLayout::kNCHW ? m.input({kBatch, 3, kSize, kSize}, dtype)
                                                       : m.input({kBatch, kSize, kSize, 3}, dtype);
@@ -133,7 +147,11 @@ plan::Plan yolo_model(image::TensorLayout layout, DType dtype) {
   ir::Value* h = m.op("Add", {m.op("Mul", {g, m.scalar(4.0)}), m.scalar(3.0)});
   ir::Value* head = m.concat({cx, cy, w, h, r, g}, 1);
   m.output(m.reshape(head, {kBatch, 4 + kClasses, kSize * kSize}));
-  return m.build();
+  return m.take();
+}
+
+runtime::TRTEngine yolo_engine(image::TensorLayout layout, DType dtype) {
+  return runtime::TRTEngine(build_plan(yolo_model(layout, dtype)));
 }
 
 // --- images and the CPU path --------------------------------------------------
@@ -195,22 +213,17 @@ float stored(float value, DType dtype) {
 
 /// The pre-processed batch, as the engine gets it, and where each image went.
 struct Preprocessed {
-  std::vector<float> values;  // NCHW order
+  HostTensor tensor;          // the engine's input
+  std::vector<float> values;  // the same values in NCHW order
   std::vector<image::ImageTransform> transforms;
-  int height = 0;
-  int width = 0;
 };
 
-Preprocessed preprocess_on_cpu(std::span<const image::ImageView> images,
-                               runtime::TRTEngine& engine,
+Preprocessed preprocess_on_cpu(std::span<const image::ImageView> images, const ModelInput& in,
                                const image::PreprocessOptions& user_options) {
-  const ModelInput in = describe_input(engine.input_specs());
   Preprocessed p;
-  const HostTensor t = image::preprocess_reference(
-      images, preprocess_options_for(in, user_options), &p.transforms);
-  const std::vector<float> raw = as_floats(t);
-  p.height = in.height;
-  p.width = in.width;
+  p.tensor =
+      image::preprocess_reference(images, preprocess_options_for(in, user_options), &p.transforms);
+  const std::vector<float> raw = as_floats(p.tensor);
   if (in.layout == image::TensorLayout::kNCHW) {
     p.values = raw;
     return p;
@@ -227,14 +240,16 @@ Preprocessed preprocess_on_cpu(std::span<const image::ImageView> images,
   return p;
 }
 
-std::vector<std::vector<image::Detection>> yolo_on_cpu(std::span<const image::ImageView> images,
-                                                       runtime::TRTEngine& engine,
-                                                       const DetectorOptions& options,
-                                                       DType dtype) {
-  const Preprocessed p = preprocess_on_cpu(images, engine, options.preprocess);
+Preprocessed preprocess_on_cpu(std::span<const image::ImageView> images, runtime::TRTEngine& engine,
+                               const image::PreprocessOptions& user_options) {
+  return preprocess_on_cpu(images, describe_input(engine.input_specs()), user_options);
+}
+
+/// yolo_model's head, [n, 6, 1024], written out.
+std::vector<float> yolo_head_by_hand(const Preprocessed& p, std::size_t n, DType dtype) {
   const std::size_t plane = static_cast<std::size_t>(kSize) * kSize;
-  std::vector<float> head(images.size() * 6 * plane);
-  for (std::size_t b = 0; b < images.size(); ++b) {
+  std::vector<float> head(n * 6 * plane);
+  for (std::size_t b = 0; b < n; ++b) {
     const float* x = p.values.data() + b * 3 * plane;
     float* o = head.data() + b * 6 * plane;
     for (std::size_t i = 0; i < plane; ++i) {
@@ -247,9 +262,120 @@ std::vector<std::vector<image::Detection>> yolo_on_cpu(std::span<const image::Im
       o[5 * plane + i] = g;
     }
   }
-  auto out = image::yolo_reference(head, static_cast<int>(images.size()), 6,
-                                   static_cast<int>(plane), options.nms);
+  return head;
+}
+
+std::vector<std::vector<image::Detection>> yolo_on_cpu(std::span<const image::ImageView> images,
+                                                       runtime::TRTEngine& engine,
+                                                       const DetectorOptions& options,
+                                                       DType dtype) {
+  const Preprocessed p = preprocess_on_cpu(images, engine, options.preprocess);
+  const std::vector<float> head = yolo_head_by_hand(p, images.size(), dtype);
+  auto out =
+      image::yolo_reference(head, static_cast<int>(images.size()), 6, kSize * kSize, options.nms);
   for (std::size_t b = 0; b < out.size(); ++b) image::to_image(out[b], p.transforms[b]);
+  return out;
+}
+
+// The models whose heads are decoded on the CPU read a 16 x 16 input
+// flattened to [B, 768] values v.
+constexpr int kSmall = 16;
+constexpr std::size_t kPerImage = 3 * kSmall * kSmall;
+
+ir::Value* flat_input(GraphMaker& m) {
+  return m.reshape(m.input({kBatch, 3, kSmall, kSmall}, DType::kFloat32),
+                   {kBatch, static_cast<std::int64_t>(kPerImage)});
+}
+
+/// End-to-end head [B, 128, 6]: rows of 16 v.
+ir::Graph end_to_end_model() {
+  GraphMaker m;
+  ir::Value* rows = m.reshape(flat_input(m), {kBatch, 128, 6});
+  m.output(m.op("Mul", {rows, m.scalar(16.0)}));
+  return m.take();
+}
+std::vector<float> end_to_end_by_hand(const Preprocessed& p, std::size_t n) {
+  std::vector<float> head(p.values.begin(),
+                          p.values.begin() + static_cast<std::ptrdiff_t>(n * kPerImage));
+  for (float& v : head) v *= 16.0f;
+  return head;
+}
+
+/// DETR head, logits first: logits [B, 64, 8] = 8 v - 4 of v[256..767],
+/// boxes [B, 64, 4] = v[0..255].
+ir::Graph detr_model() {
+  GraphMaker m;
+  ir::Value* flat = flat_input(m);
+  ir::Value* logits =
+      m.op("Add", {m.op("Mul", {m.slice(flat, 1, 256, 768), m.scalar(8.0)}), m.scalar(-4.0)});
+  m.output(m.reshape(logits, {kBatch, 64, 8}));
+  m.output(m.reshape(m.slice(flat, 1, 0, 256), {kBatch, 64, 4}));
+  return m.take();
+}
+struct DetrHead {
+  std::vector<float> logits;
+  std::vector<float> boxes;
+};
+DetrHead detr_by_hand(const Preprocessed& p, std::size_t n) {
+  DetrHead h;
+  for (std::size_t b = 0; b < n; ++b) {
+    const float* x = p.values.data() + b * kPerImage;
+    h.boxes.insert(h.boxes.end(), x, x + 256);
+    for (std::size_t i = 256; i < kPerImage; ++i) h.logits.push_back(x[i] * 8.0f - 4.0f);
+  }
+  return h;
+}
+
+/// EfficientNMS outputs, in the order classes, boxes, num_dets, scores:
+/// classes [B, 20] = int(8 v[101..120]), boxes [B, 20, 4] = 32 v[1..80],
+/// num_dets [B, 1] = int(16 v[0]), scores [B, 20] = v[81..100].
+ir::Graph efficient_nms_model() {
+  GraphMaker m;
+  ir::Value* flat = flat_input(m);
+  const auto times = [&](ir::Value* v, double k) { return m.op("Mul", {v, m.scalar(k)}); };
+  m.output(m.cast_to_int32(times(m.slice(flat, 1, 101, 121), 8.0)));
+  m.output(m.reshape(times(m.slice(flat, 1, 1, 81), 32.0), {kBatch, 20, 4}));
+  m.output(m.cast_to_int32(times(m.slice(flat, 1, 0, 1), 16.0)));
+  m.output(m.slice(flat, 1, 81, 101));
+  return m.take();
+}
+struct EfficientNmsHead {
+  std::vector<std::int32_t> classes;
+  std::vector<float> boxes;
+  std::vector<std::int32_t> nums;
+  std::vector<float> scores;
+};
+EfficientNmsHead efficient_nms_by_hand(const Preprocessed& p, std::size_t n) {
+  EfficientNmsHead h;
+  for (std::size_t b = 0; b < n; ++b) {
+    const float* x = p.values.data() + b * kPerImage;
+    h.nums.push_back(static_cast<std::int32_t>(x[0] * 16.0f));
+    for (int i = 1; i < 81; ++i) h.boxes.push_back(x[i] * 32.0f);
+    for (int i = 81; i < 101; ++i) h.scores.push_back(x[i]);
+    for (int i = 101; i < 121; ++i) h.classes.push_back(static_cast<std::int32_t>(x[i] * 8.0f));
+  }
+  return h;
+}
+
+/// Classifier: logits [B, 10] = 8 v - 4 of v[0..9].
+ir::Graph classifier_model() {
+  GraphMaker m;
+  ir::Value* ten = m.slice(flat_input(m), 1, 0, 10);
+  m.output(m.op("Add", {m.op("Mul", {ten, m.scalar(8.0)}), m.scalar(-4.0)}));
+  return m.take();
+}
+std::vector<float> classifier_logits_by_hand(const Preprocessed& p, std::size_t n) {
+  std::vector<float> logits;
+  for (std::size_t b = 0; b < n; ++b) {
+    for (std::size_t i = 0; i < 10; ++i)
+      logits.push_back(p.values[b * kPerImage + i] * 8.0f - 4.0f);
+  }
+  return logits;
+}
+
+std::vector<std::int32_t> as_ints(const HostTensor& t) {
+  std::vector<std::int32_t> out;
+  for (const float v : as_floats(t)) out.push_back(static_cast<std::int32_t>(v));
   return out;
 }
 
@@ -262,10 +388,10 @@ void expect_same(const std::vector<std::vector<image::Detection>>& got,
       const image::Detection& g = got[b][i];
       const image::Detection& w = want[b][i];
       EXPECT_EQ(g, w) << "image " << b << " detection " << i << ": got (" << g.x1 << ", " << g.y1
-                      << ", " << g.x2 << ", " << g.y2 << ") " << g.score << " class "
-                      << g.class_id << " index " << g.index << ", want (" << w.x1 << ", " << w.y1
-                      << ", " << w.x2 << ", " << w.y2 << ") " << w.score << " class "
-                      << w.class_id << " index " << w.index;
+                      << ", " << g.x2 << ", " << g.y2 << ") " << g.score << " class " << g.class_id
+                      << " index " << g.index << ", want (" << w.x1 << ", " << w.y1 << ", " << w.x2
+                      << ", " << w.y2 << ") " << w.score << " class " << w.class_id << " index "
+                      << w.index;
     }
   }
 }
@@ -282,7 +408,7 @@ std::filesystem::path temp_dir() {
 TEST(DetectorGpu, YoloHeadFromAnEngineFileMatchesTheCpuPath) {
   TRTUTILS_REQUIRE_GPU();
   const std::filesystem::path path = temp_dir() / "yolo.engine";
-  plan::write_plan(path, yolo_model(image::TensorLayout::kNCHW, DType::kFloat32));
+  plan::write_plan(path, build_plan(yolo_model(image::TensorLayout::kNCHW, DType::kFloat32)));
   Detector detector(path);
   EXPECT_EQ(detector.head(), DetectionHead::kYoloRaw);
   EXPECT_EQ(detector.num_classes(), kClasses);
@@ -321,8 +447,7 @@ TEST(DetectorGpu, OptionsReachThePreAndPostProcessing) {
   o.nms.iou_threshold = 0.3f;
   o.nms.class_agnostic = true;
   o.nms.max_detections = 7;
-  Detector detector(runtime::TRTEngine(yolo_model(image::TensorLayout::kNCHW, DType::kFloat32)),
-                    o);
+  Detector detector(yolo_engine(image::TensorLayout::kNCHW, DType::kFloat32), o);
   const std::vector<TestImage> images{make_image(64, 20, 4), make_image(20, 64, 5)};
   const auto got = detector.detect(views(images));
   const auto want = yolo_on_cpu(views(images), detector.engine(), o, DType::kFloat32);
@@ -332,7 +457,7 @@ TEST(DetectorGpu, OptionsReachThePreAndPostProcessing) {
 
 TEST(DetectorGpu, DeviceAndPinnedImagesGiveTheHostResults) {
   TRTUTILS_REQUIRE_GPU();
-  Detector detector(runtime::TRTEngine(yolo_model(image::TensorLayout::kNCHW, DType::kFloat32)));
+  Detector detector(yolo_engine(image::TensorLayout::kNCHW, DType::kFloat32));
   const TestImage host = make_image(45, 37, 6, 19);
   const auto want = detector.detect(host.view);
   ASSERT_FALSE(want.empty());
@@ -354,7 +479,7 @@ TEST(DetectorGpu, DeviceAndPinnedImagesGiveTheHostResults) {
 
 TEST(DetectorGpu, LaterCallsAllocateNothing) {
   TRTUTILS_REQUIRE_GPU();
-  Detector detector(runtime::TRTEngine(yolo_model(image::TensorLayout::kNCHW, DType::kFloat32)));
+  Detector detector(yolo_engine(image::TensorLayout::kNCHW, DType::kFloat32));
   const std::vector<TestImage> images{make_image(40, 30, 7), make_image(30, 40, 8),
                                       make_image(33, 33, 9)};
   (void)detector.detect(views(images));
@@ -370,19 +495,18 @@ TEST(DetectorGpu, LaterCallsAllocateNothing) {
 
 TEST(DetectorGpu, EmptyBatchGivesNoResults) {
   TRTUTILS_REQUIRE_GPU();
-  Detector detector(runtime::TRTEngine(yolo_model(image::TensorLayout::kNCHW, DType::kFloat32)));
+  Detector detector(yolo_engine(image::TensorLayout::kNCHW, DType::kFloat32));
   EXPECT_TRUE(detector.detect(std::span<const image::ImageView>()).empty());
   EXPECT_EQ(detector.last_timing().inference_ms, 0.0);
 }
 
 TEST(DetectorGpu, BadImagesAreRefusedBeforeAnyWork) {
   TRTUTILS_REQUIRE_GPU();
-  Detector detector(runtime::TRTEngine(yolo_model(image::TensorLayout::kNCHW, DType::kFloat32)));
+  Detector detector(yolo_engine(image::TensorLayout::kNCHW, DType::kFloat32));
   const TestImage a = make_image(10, 10, 1);
   image::ImageView grey = a.view;
   grey.format = image::PixelFormat::kGray8;
-  EXPECT_THROW((void)detector.detect(std::vector<image::ImageView>{a.view, grey}),
-               InvalidArgument);
+  EXPECT_THROW((void)detector.detect(std::vector<image::ImageView>{a.view, grey}), InvalidArgument);
   image::ImageView null_view = a.view;
   null_view.data = nullptr;
   EXPECT_THROW((void)detector.detect(null_view), InvalidArgument);
@@ -390,7 +514,7 @@ TEST(DetectorGpu, BadImagesAreRefusedBeforeAnyWork) {
 
 TEST(DetectorGpu, HalfPrecisionNhwcModel) {
   TRTUTILS_REQUIRE_GPU();
-  Detector detector(runtime::TRTEngine(yolo_model(image::TensorLayout::kNHWC, DType::kFloat16)));
+  Detector detector(yolo_engine(image::TensorLayout::kNHWC, DType::kFloat16));
   EXPECT_EQ(detector.head(), DetectionHead::kYoloRaw);
   const std::vector<TestImage> images{make_image(50, 31, 10), make_image(31, 50, 11),
                                       make_image(8, 8, 12)};
@@ -399,15 +523,6 @@ TEST(DetectorGpu, HalfPrecisionNhwcModel) {
 }
 
 // --- Detector: heads decoded on the CPU ---------------------------------------
-
-constexpr int kSmall = 16;                          // 16 x 16 input: 768 values per image
-constexpr std::size_t kPerImage = 3 * kSmall * kSmall;
-
-/// The pre-processed images flattened to [B, 768].
-ir::Value* flat_input(GraphMaker& m) {
-  return m.reshape(m.input({kBatch, 3, kSmall, kSmall}, DType::kFloat32),
-                   {kBatch, static_cast<std::int64_t>(kPerImage)});
-}
 
 void cap_and_map(std::vector<std::vector<image::Detection>>& lists, const Preprocessed& p,
                  int max_detections) {
@@ -421,86 +536,52 @@ void cap_and_map(std::vector<std::vector<image::Detection>>& lists, const Prepro
 
 TEST(DetectorGpu, EndToEndHead) {
   TRTUTILS_REQUIRE_GPU();
-  // [B, 128, 6] rows of pixel values times 16.
-  GraphMaker m;
-  ir::Value* rows = m.reshape(flat_input(m), {kBatch, 128, 6});
-  m.output(m.op("Mul", {rows, m.scalar(16.0)}));
   DetectorOptions o;
   o.nms.score_threshold = 6.0f;
   o.nms.max_detections = 40;
-  Detector detector(runtime::TRTEngine(m.build()), o);
+  Detector detector(runtime::TRTEngine(build_plan(end_to_end_model())), o);
   ASSERT_EQ(detector.head(), DetectionHead::kEndToEnd);
   EXPECT_EQ(detector.num_classes(), -1);
 
   const std::vector<TestImage> images{make_image(20, 12, 13), make_image(16, 16, 14),
                                       make_image(9, 30, 15)};
   const Preprocessed p = preprocess_on_cpu(views(images), detector.engine(), o.preprocess);
-  std::vector<float> head = p.values;
-  for (float& v : head) v *= 16.0f;
-  auto want = image::decode_end_to_end(head, 3, 128, o.nms.score_threshold);
+  auto want = image::decode_end_to_end(end_to_end_by_hand(p, 3), 3, 128, o.nms.score_threshold);
   cap_and_map(want, p, o.nms.max_detections);
   expect_same(detector.detect(views(images)), want);
 }
 
 TEST(DetectorGpu, DetrHeadWithLogitsFirst) {
   TRTUTILS_REQUIRE_GPU();
-  // logits [B, 64, 8] = 8 v - 4 from values 256..767; boxes [B, 64, 4] from 0..255.
-  GraphMaker m;
-  ir::Value* flat = flat_input(m);
-  ir::Value* logits = m.op("Add", {m.op("Mul", {m.slice(flat, 1, 256, 768), m.scalar(8.0)}),
-                                   m.scalar(-4.0)});
-  m.output(m.reshape(logits, {kBatch, 64, 8}));
-  m.output(m.reshape(m.slice(flat, 1, 0, 256), {kBatch, 64, 4}));
   DetectorOptions o;
   o.detr_top_k = 50;
   o.nms.score_threshold = 0.5f;
-  Detector detector(runtime::TRTEngine(m.build()), o);
+  Detector detector(runtime::TRTEngine(build_plan(detr_model())), o);
   ASSERT_EQ(detector.head(), DetectionHead::kDetr);
   EXPECT_EQ(detector.num_classes(), 8);
 
   const std::vector<TestImage> images{make_image(30, 20, 16), make_image(16, 16, 17),
                                       make_image(17, 5, 18)};
   const Preprocessed p = preprocess_on_cpu(views(images), detector.engine(), o.preprocess);
-  std::vector<float> boxes, scores;
-  for (std::size_t b = 0; b < images.size(); ++b) {
-    const float* x = p.values.data() + b * kPerImage;
-    boxes.insert(boxes.end(), x, x + 256);
-    for (std::size_t i = 256; i < kPerImage; ++i) scores.push_back(x[i] * 8.0f - 4.0f);
-  }
-  auto want = image::decode_detr(boxes, scores, 3, 64, 8, image::DetrScoring::kSigmoid, 50, 0.5f,
-                                 kSmall, kSmall);
+  const DetrHead h = detr_by_hand(p, 3);
+  auto want = image::decode_detr(h.boxes, h.logits, 3, 64, 8, image::DetrScoring::kSigmoid, 50,
+                                 0.5f, kSmall, kSmall);
   cap_and_map(want, p, o.nms.max_detections);
   expect_same(detector.detect(views(images)), want);
 }
 
 TEST(DetectorGpu, EfficientNmsOutputs) {
   TRTUTILS_REQUIRE_GPU();
-  // num_dets [B, 1] = int(16 v0), boxes [B, 20, 4] = 32 v, scores [B, 20], classes = int(8 v).
-  GraphMaker m;
-  ir::Value* flat = flat_input(m);
-  const auto times = [&](ir::Value* v, double k) { return m.op("Mul", {v, m.scalar(k)}); };
-  m.output(m.cast_to_int32(times(m.slice(flat, 1, 101, 121), 8.0)));
-  m.output(m.reshape(times(m.slice(flat, 1, 1, 81), 32.0), {kBatch, 20, 4}));
-  m.output(m.cast_to_int32(times(m.slice(flat, 1, 0, 1), 16.0)));
-  m.output(m.slice(flat, 1, 81, 101));
   DetectorOptions o;
   o.nms.score_threshold = 0.1f;
-  Detector detector(runtime::TRTEngine(m.build()), o);
+  Detector detector(runtime::TRTEngine(build_plan(efficient_nms_model())), o);
   ASSERT_EQ(detector.head(), DetectionHead::kEfficientNms);
 
   const std::vector<TestImage> images{make_image(16, 16, 19), make_image(40, 16, 20),
                                       make_image(16, 40, 21)};
   const Preprocessed p = preprocess_on_cpu(views(images), detector.engine(), o.preprocess);
-  std::vector<std::int32_t> nums, classes;
-  std::vector<float> boxes, scores;
-  for (std::size_t b = 0; b < images.size(); ++b) {
-    const float* x = p.values.data() + b * kPerImage;
-    nums.push_back(static_cast<std::int32_t>(x[0] * 16.0f));
-    for (int i = 1; i < 81; ++i) boxes.push_back(x[i] * 32.0f);
-    for (int i = 81; i < 101; ++i) scores.push_back(x[i]);
-    for (int i = 101; i < 121; ++i) classes.push_back(static_cast<std::int32_t>(x[i] * 8.0f));
-  }
-  auto want = image::decode_efficient_nms(nums, boxes, scores, classes, 3, 20, 0.1f);
+  const EfficientNmsHead h = efficient_nms_by_hand(p, 3);
+  auto want = image::decode_efficient_nms(h.nums, h.boxes, h.scores, h.classes, 3, 20, 0.1f);
   cap_and_map(want, p, o.nms.max_detections);
   expect_same(detector.detect(views(images)), want);
 }
@@ -509,12 +590,8 @@ TEST(DetectorGpu, EfficientNmsOutputs) {
 
 TEST(ClassifierGpu, MatchesSoftmaxTopKOnTheCpu) {
   TRTUTILS_REQUIRE_GPU();
-  // logits [B, 10] = 8 v - 4 of the first ten pre-processed values.
-  GraphMaker m;
-  ir::Value* ten = m.slice(flat_input(m), 1, 0, 10);
-  m.output(m.op("Add", {m.op("Mul", {ten, m.scalar(8.0)}), m.scalar(-4.0)}));
   const std::filesystem::path path = temp_dir() / "classifier.engine";
-  plan::write_plan(path, m.build());
+  plan::write_plan(path, build_plan(classifier_model()));
   ClassifierOptions o;
   o.top_k = 4;
   Classifier classifier(path, o);
@@ -524,13 +601,9 @@ TEST(ClassifierGpu, MatchesSoftmaxTopKOnTheCpu) {
   const std::vector<TestImage> images{make_image(21, 13, 22), make_image(16, 16, 23),
                                       make_image(5, 40, 24)};
   const Preprocessed p = preprocess_on_cpu(views(images), classifier.engine(), o.preprocess);
-  std::vector<float> logits;
-  for (std::size_t b = 0; b < images.size(); ++b) {
-    for (std::size_t i = 0; i < 10; ++i) logits.push_back(p.values[b * kPerImage + i] * 8.0f - 4.0f);
-  }
+  const std::vector<float> logits = classifier_logits_by_hand(p, 3);
   const auto want = image::classify(logits, 3, 10, 4, true);
-  const auto got = classifier.classify(views(images));
-  EXPECT_EQ(got, want);
+  EXPECT_EQ(classifier.classify(views(images)), want);
   EXPECT_EQ(classifier.classify(images[2].view), want[2]);
   EXPECT_GT(classifier.last_timing().inference_ms, 0.0);
   const std::size_t allocations = classifier.preprocess_allocation_count();
@@ -542,6 +615,85 @@ TEST(ClassifierGpu, MatchesSoftmaxTopKOnTheCpu) {
   Classifier raw(path, probabilities);
   EXPECT_EQ(raw.classify(views(images)), image::classify(logits, 3, 10, 4, false));
   std::filesystem::remove_all(path.parent_path());
+}
+
+// --- the test models themselves (CPU) -------------------------------------------
+// The oracles above write each model's function out by hand; the CPU
+// reference executor shows that the graphs compute exactly that, so a GPU
+// failure points at the pipeline, not at the test.
+
+ModelInput small_input() {
+  return ModelInput{kBatch, 3, kSmall, kSmall, image::TensorLayout::kNCHW, DType::kFloat32};
+}
+
+std::vector<TestImage> two_images() { return {make_image(40, 30, 31), make_image(13, 27, 32)}; }
+
+TEST(TestModels, YoloGraphsComputeTheHandWrittenHead) {
+  const auto images = two_images();
+  for (const auto& [layout, dtype] : {std::pair{image::TensorLayout::kNCHW, DType::kFloat32},
+                                      std::pair{image::TensorLayout::kNHWC, DType::kFloat16}}) {
+    const ModelInput in{kBatch, 3, kSize, kSize, layout, dtype};
+    const Preprocessed p = preprocess_on_cpu(views(images), in, {});
+    const std::vector<HostTensor> out = run_reference(yolo_model(layout, dtype), p.tensor);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].shape(), (Shape{kBatch, 6, kSize * kSize}));
+    EXPECT_EQ(as_floats(out[0]), yolo_head_by_hand(p, kBatch, dtype));
+  }
+}
+
+TEST(TestModels, CpuDecodedHeadGraphsComputeTheHandWrittenOutputs) {
+  const Preprocessed p = preprocess_on_cpu(views(two_images()), small_input(), {});
+  const std::vector<HostTensor> end_to_end = run_reference(end_to_end_model(), p.tensor);
+  EXPECT_EQ(as_floats(end_to_end.at(0)), end_to_end_by_hand(p, kBatch));
+
+  const std::vector<HostTensor> detr = run_reference(detr_model(), p.tensor);
+  const DetrHead d = detr_by_hand(p, kBatch);
+  EXPECT_EQ(as_floats(detr.at(0)), d.logits);
+  EXPECT_EQ(as_floats(detr.at(1)), d.boxes);
+
+  const std::vector<HostTensor> nms = run_reference(efficient_nms_model(), p.tensor);
+  const EfficientNmsHead e = efficient_nms_by_hand(p, kBatch);
+  EXPECT_EQ(nms.at(0).dtype(), DType::kInt32);
+  EXPECT_EQ(as_ints(nms.at(0)), e.classes);
+  EXPECT_EQ(as_floats(nms.at(1)), e.boxes);
+  EXPECT_EQ(as_ints(nms.at(2)), e.nums);
+  EXPECT_EQ(as_floats(nms.at(3)), e.scores);
+  // Some rows pass the test's thresholds, so the comparisons on the GPU see detections.
+  EXPECT_GT(*std::max_element(e.nums.begin(), e.nums.end()), 0);
+
+  const ClassifierOptions c;
+  const Preprocessed q = preprocess_on_cpu(views(two_images()), small_input(), c.preprocess);
+  EXPECT_EQ(as_floats(run_reference(classifier_model(), q.tensor).at(0)),
+            classifier_logits_by_hand(q, kBatch));
+}
+
+TEST(TestModels, BuildForSm90AndFormTheirHeads) {
+  // No GPU needed: kernels are compiled for sm_90 and nothing is timed.
+  const auto io = [](const plan::Plan& plan, bool inputs) {
+    std::vector<plan::TensorSpec> specs;
+    for (const plan::TensorSpec& s : plan.io) {
+      if (s.is_input == inputs) specs.push_back(s);
+    }
+    return specs;
+  };
+  const auto head_of = [&](ir::Graph graph) {
+    const plan::Plan plan = build_plan(std::move(graph), "sm_90");
+    const ModelInput in = describe_input(io(plan, true));
+    EXPECT_EQ(in.batch, kBatch);
+    return resolve_head(io(plan, false), DetectionHead::kAuto, in.batch);
+  };
+  const HeadLayout yolo = head_of(yolo_model(image::TensorLayout::kNHWC, DType::kFloat16));
+  EXPECT_EQ(yolo.head, DetectionHead::kYoloRaw);
+  EXPECT_EQ(yolo.num_classes, kClasses);
+  EXPECT_EQ(head_of(end_to_end_model()).head, DetectionHead::kEndToEnd);
+  const HeadLayout detr = head_of(detr_model());
+  EXPECT_EQ(detr.head, DetectionHead::kDetr);
+  EXPECT_EQ(detr.outputs, (std::vector<std::size_t>{1, 0}));
+  const HeadLayout nms = head_of(efficient_nms_model());
+  EXPECT_EQ(nms.head, DetectionHead::kEfficientNms);
+  EXPECT_EQ(nms.outputs, (std::vector<std::size_t>{2, 1, 3, 0}));
+  const plan::Plan classifier = build_plan(classifier_model(), "sm_90");
+  EXPECT_EQ(classifier_classes(io(classifier, false), kBatch), 10);
 }
 
 }  // namespace

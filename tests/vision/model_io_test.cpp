@@ -78,8 +78,8 @@ TEST(DescribeInput, GreyModel) {
 TEST(DescribeInput, RefusesWhatIsNotOneStaticImageTensor) {
   // Two inputs (e.g. RT-DETR's orig_target_sizes) are named in the message.
   std::string what = model_error([] {
-    (void)describe_input({input({1, 3, 640, 640}), spec("orig_target_sizes", {1, 2},
-                                                         DType::kInt64, true)});
+    (void)describe_input(
+        {input({1, 3, 640, 640}), spec("orig_target_sizes", {1, 2}, DType::kInt64, true)});
   });
   EXPECT_TRUE(contains(what, "2 inputs")) << what;
   EXPECT_TRUE(contains(what, "orig_target_sizes [1, 2] i64")) << what;
@@ -152,9 +152,9 @@ TEST(DetectHead, EfficientNmsOutputsInAnyOrder) {
 }
 
 TEST(DetectHead, EfficientNmsWithFloatClassesUsesTheNames) {
-  const std::vector<plan::TensorSpec> outputs{
-      spec("num", {2}, DType::kInt64), spec("boxes", {2, 50, 4}), spec("classes", {2, 50}),
-      spec("scores", {2, 50})};
+  const std::vector<plan::TensorSpec> outputs{spec("num", {2}, DType::kInt64),
+                                              spec("boxes", {2, 50, 4}), spec("classes", {2, 50}),
+                                              spec("scores", {2, 50})};
   const HeadLayout l = resolve_head(outputs, DetectionHead::kAuto, 2);
   EXPECT_EQ(l.head, DetectionHead::kEfficientNms);
   EXPECT_EQ(l.outputs, (std::vector<std::size_t>{0, 1, 3, 2}));
@@ -196,9 +196,8 @@ TEST(DetectHead, AmbiguousShapesListTheOutputsAndSayHowToChoose) {
 }
 
 TEST(DetectHead, UnknownOutputsListTheShapes) {
-  const std::vector<plan::TensorSpec> outputs{spec("features", {1, 512}),
-                                              spec("mask", {1, 32, 160, 160}),
-                                              spec("other", {1, 3})};
+  const std::vector<plan::TensorSpec> outputs{
+      spec("features", {1, 512}), spec("mask", {1, 32, 160, 160}), spec("other", {1, 3})};
   const std::string what = model_error([&] { (void)detect_head(outputs); });
   EXPECT_TRUE(contains(what, "cannot tell the detection head")) << what;
   EXPECT_TRUE(contains(what, "features [1, 512] f32")) << what;
@@ -218,8 +217,9 @@ TEST(ResolveHead, ARequestedHeadTheOutputsDoNotFormIsRefused) {
 }
 
 TEST(ResolveHead, OutputBatchMustBeTheInputBatch) {
-  const std::string what = model_error(
-      [] { (void)resolve_head({spec("output0", {1, 84, 8400})}, DetectionHead::kAuto, 4); });
+  const std::string what = model_error([] {
+    (void)resolve_head({spec("output0", {1, 84, 8400})}, DetectionHead::kAuto, 4);
+  });
   EXPECT_TRUE(contains(what, "batch 1 but the input has batch 4")) << what;
 }
 
@@ -229,9 +229,9 @@ TEST(ResolveHead, DynamicOutputsAreRefused) {
 }
 
 TEST(DetectionHeadName, RoundTripsAndRefusesUnknownNames) {
-  for (const DetectionHead h : {DetectionHead::kAuto, DetectionHead::kYoloRaw,
-                                DetectionHead::kEndToEnd, DetectionHead::kEfficientNms,
-                                DetectionHead::kDetr}) {
+  for (const DetectionHead h :
+       {DetectionHead::kAuto, DetectionHead::kYoloRaw, DetectionHead::kEndToEnd,
+        DetectionHead::kEfficientNms, DetectionHead::kDetr}) {
     EXPECT_EQ(detection_head_from_name(detection_head_name(h)), h);
   }
   EXPECT_EQ(detection_head_name(DetectionHead::kYoloRaw), "yolo");
@@ -243,8 +243,9 @@ TEST(DetectionHeadName, RoundTripsAndRefusesUnknownNames) {
 TEST(ClassifierClasses, OneScoreTensor) {
   EXPECT_EQ(classifier_classes({spec("logits", {2, 1000})}, 2), 1000);
   EXPECT_EQ(classifier_classes({spec("logits", {1, 10, 1, 1}, DType::kFloat16)}, 1), 10);
-  const std::string what =
-      model_error([] { (void)classifier_classes({spec("logits", {1, 1000})}, 8); });
+  const std::string what = model_error([] {
+    (void)classifier_classes({spec("logits", {1, 1000})}, 8);
+  });
   EXPECT_TRUE(contains(what, "logits [1, 1000] f32")) << what;
   EXPECT_THROW((void)classifier_classes({spec("a", {1, 10}), spec("b", {1, 10})}, 1), ModelError);
   EXPECT_THROW((void)classifier_classes({spec("a", {1, 10, 7, 7})}, 1), ModelError);
@@ -320,7 +321,7 @@ std::string invalid_argument(std::vector<image::ImageView> images, const ModelIn
 TEST(CheckBatch, NamesTheImageAndSaysWhatToDo) {
   const ModelInput rgb_model = describe_input({input({2, 3, 32, 32})});
   const std::vector<std::uint8_t> pixels(64 * 64 * 4, 7);
-  image::ImageView good{pixels.data(), 10, 10, 0, image::PixelFormat::kBGR8,
+  image::ImageView good{pixels.data(),           10, 10, 0, image::PixelFormat::kBGR8,
                         image::MemoryKind::kHost};
   EXPECT_NO_THROW(detail::check_batch(std::vector<image::ImageView>{good, good}, rgb_model));
   EXPECT_NO_THROW(detail::check_batch({}, rgb_model));

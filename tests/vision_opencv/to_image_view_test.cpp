@@ -1,10 +1,10 @@
 // vision::to_image_view on real cv::Mat objects: pointer, size, stride and
 // format, non-continuous ROIs, and the refusals.
-#include "trtutils/vision/opencv.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "trtutils/vision/opencv.hpp"
 
 namespace trtutils::vision {
 namespace {
@@ -48,8 +48,7 @@ TEST(ToImageView, RegionOfInterestKeepsTheParentStride) {
   EXPECT_EQ(view.span_bytes(), 29u * 600u + 150u);
 }
 
-std::string refusal(const cv::Mat& mat,
-                    std::optional<image::PixelFormat> format = std::nullopt) {
+std::string refusal(const cv::Mat& mat, std::optional<image::PixelFormat> format = std::nullopt) {
   try {
     (void)to_image_view(mat, format);
   } catch (const InvalidArgument& e) {
@@ -67,9 +66,11 @@ TEST(ToImageView, RefusesOtherDepthsChannelCountsAndEmptyMats) {
   what = refusal(cv::Mat(4, 4, CV_8UC2));
   EXPECT_NE(what.find("2 channels"), std::string::npos) << what;
   what = refusal(cv::Mat(4, 4, CV_8UC3), image::PixelFormat::kGray8);
-  EXPECT_NE(what.find("GRAY8 needs 1-channel pixels but the cv::Mat has 3"), std::string::npos) << what;
+  EXPECT_NE(what.find("GRAY8 needs 1-channel pixels but the cv::Mat has 3"), std::string::npos)
+      << what;
   what = refusal(cv::Mat(4, 4, CV_8UC1), image::PixelFormat::kBGRA8);
-  EXPECT_NE(what.find("BGRA8 needs 4-channel pixels but the cv::Mat has 1"), std::string::npos) << what;
+  EXPECT_NE(what.find("BGRA8 needs 4-channel pixels but the cv::Mat has 1"), std::string::npos)
+      << what;
   what = refusal(cv::Mat());
   EXPECT_NE(what.find("empty"), std::string::npos) << what;
   const int sizes[] = {2, 3, 4};
