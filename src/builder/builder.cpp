@@ -259,6 +259,7 @@ plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegi
   bind_graph_io(graph, assembler);
   lower_nodes(graph, registry, fused, assembler, progress);
   finish_graph_outputs(graph, assembler);
+  assembler.remove_unread_layers("cast_input:");
   assembler.remove_unused_tensors();
 
   plan::Plan& plan = assembler.plan();

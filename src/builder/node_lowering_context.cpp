@@ -147,7 +147,9 @@ void NodeLoweringContext::alias_output(std::size_t output, std::size_t input) {
   const ir::Value* out = node_.output(output);
   const ir::Value* in = node_.input(input);
   if (!out || !in) fail(detail::concat("aliases output ", output, " to input ", input, ": absent"));
-  const plan::TensorId source = assembler_.tensor_for(*in);
+  // An fp32 node's output aliases the f32 form of its input (see input()).
+  const plan::TensorId source = fp32_ && !in->is_constant() ? assembler_.tensor_as(*in, in->dtype())
+                                                            : assembler_.tensor_for(*in);
   if (const auto bound = assembler_.tensor_of(out)) {
     // A graph output owns its caller-provided tensor: sharing bytes with an
     // engine input, another output or a constant is not allowed, so copy.

@@ -279,6 +279,17 @@ bool is_tensor_param(const std::string& name) {
 
 }  // namespace
 
+void PlanAssembler::remove_unread_layers(const std::string& prefix) {
+  std::set<plan::TensorId> read;
+  for (const plan::LayerDesc& layer : plan_.layers) read.insert(layer.inputs.begin(), layer.inputs.end());
+  std::erase_if(plan_.layers, [&](const plan::LayerDesc& layer) {
+    if (!layer.name.starts_with(prefix)) return false;
+    return std::all_of(layer.outputs.begin(), layer.outputs.end(), [&](plan::TensorId id) {
+      return plan_.tensors.at(id).kind == plan::TensorKind::kActivation && read.count(id) == 0;
+    });
+  });
+}
+
 void PlanAssembler::remove_unused_tensors() {
   std::vector<bool> used(plan_.tensors.size(), false);
   for (const plan::TensorDesc& t : plan_.tensors) {

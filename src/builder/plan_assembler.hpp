@@ -89,6 +89,10 @@ class PlanAssembler {
   /// Host data of constant tensor `id` (device dtype).
   const HostTensor& constant_data(plan::TensorId id) const;
 
+  /// Drops the layers named `prefix`... whose outputs are activations no
+  /// layer reads (an input cast made before lowering, when every reader is
+  /// an fp32 node that reads the input as given).
+  void remove_unread_layers(const std::string& prefix);
   /// Drops tensors no layer and no IO spec refers to, renumbering ids in
   /// layers and in nvrtc / dynamic-extent parameters.
   void remove_unused_tensors();

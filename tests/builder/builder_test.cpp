@@ -192,6 +192,18 @@ TEST(Builder, Fp32NodesKeepF32TensorsWithCastsWhereTheyMeetTheRest) {
   EXPECT_EQ(p.header.builder_options.at("fp32_nodes"), "^Relu0$");
 }
 
+TEST(Builder, Fp32NodesEverywhereLeaveNoInputCast) {
+  BuildOptions o = cpu_options();
+  o.precision = plan::Precision::kFloat16;
+  o.fp32_nodes = {"."};
+  const plan::Plan p = build(relu_reshape_graph(), o, test_registry());
+  for (const auto& l : p.layers) {
+    EXPECT_FALSE(l.name.starts_with("cast_input:")) << l.name << " casts an input nobody reads";
+    EXPECT_EQ(l.precision, plan::Precision::kFloat32) << l.name;
+  }
+  for (const auto& t : p.tensors) EXPECT_NE(t.dtype, DType::kFloat16) << t.name;
+}
+
 TEST(Builder, Fp32NodesPatternMustBeARegex) {
   BuildOptions o = cpu_options();
   o.precision = plan::Precision::kFloat16;
