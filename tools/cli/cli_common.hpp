@@ -53,6 +53,7 @@ struct BuildFlags {
   std::string target_arch;
   std::filesystem::path kernel_cache_dir;
   bool no_fuse = false;
+  std::string layout = "auto";  // convolution layout: auto, nchw, nhwc
 };
 
 /// Adds the BuildFlags options to `command` (--batch only when `with_batch`:
