@@ -168,7 +168,9 @@ TEST(Layout, TransposesCancelOnlyWhenInverse) {
   EXPECT_EQ(optimize_transposes(g), 3);  // the pair vanished, the other two became one
   ASSERT_EQ(count(g, "Transpose"), 1);
   for (const ir::Node* node : g.nodes()) {
-    if (node->op_type() == "Relu") EXPECT_EQ(node->input(0), x);
+    if (node->op_type() == "Relu") {
+      EXPECT_EQ(node->input(0), x);
+    }
     if (node->op_type() == "Transpose") {
       EXPECT_EQ(node->attributes().get_ints("perm"), (std::vector<std::int64_t>{0, 3, 1, 2}));
     }

@@ -219,9 +219,14 @@ class TransposeOptimizer {
     // Moving a transpose below a node pays when it removes this one (t has
     // no other reader) or merges several transposed operands into one.
     if (!sole && transposed_inputs(*node, p) < 2) return false;
-    const bool done = push_into(node, t, p);
-    if (done) remove_if_dead(transpose);
-    return done;
+    // The node's other transposed operands may lose their last reader too.
+    std::set<ir::Node*> feeding;
+    for (const ir::Value* in : node->inputs()) {
+      if (in && is_transpose(in->producer())) feeding.insert(in->producer());
+    }
+    if (!push_into(node, t, p)) return false;
+    for (ir::Node* producer : feeding) remove_if_dead(producer);
+    return true;
   }
 
   bool push_into(ir::Node* node, ir::Value* t, const Perm& p) {
