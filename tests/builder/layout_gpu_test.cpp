@@ -85,7 +85,7 @@ void check_block(const Case& block, plan::Precision precision, ConvolutionLayout
       EXPECT_LE(error, rtol) << "output " << k << " element " << i << ": " << got.values<float>()[i]
                              << " vs " << w;
     }
-    RecordProperty(std::string(block.name) + "_worst_relative_error", std::to_string(worst));
+    ::testing::Test::RecordProperty(std::string(block.name) + "_worst_relative_error", std::to_string(worst));
   }
 }
 
