@@ -47,12 +47,44 @@ void validate_options(const BuildOptions& options) {
   }
 }
 
+bool uses_channels_last(const BuildOptions& options) {
+  if (!options.fuse) return false;
+  if (options.layout == ConvolutionLayout::kAuto) {
+    return options.precision == plan::Precision::kFloat16 ||
+           options.precision == plan::Precision::kBFloat16;
+  }
+  return options.layout == ConvolutionLayout::kNHWC;
+}
+
+const char* layout_name(ConvolutionLayout layout) {
+  switch (layout) {
+    case ConvolutionLayout::kNCHW:
+      return "nchw";
+    case ConvolutionLayout::kNHWC:
+      return "nhwc";
+    case ConvolutionLayout::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+ConvolutionLayout layout_from_name(const std::string& name) {
+  for (const ConvolutionLayout layout :
+       {ConvolutionLayout::kAuto, ConvolutionLayout::kNCHW, ConvolutionLayout::kNHWC}) {
+    if (name == layout_name(layout)) return layout;
+  }
+  throw InvalidArgument(detail::concat("convolution layout '", name,
+                                       "' is not one of auto, nchw, nhwc"));
+}
+
 std::map<std::string, std::string> describe_options(const BuildOptions& options) {
   std::map<std::string, std::string> text;
   text["precision"] = std::string(plan::precision_name(options.precision));
   text["max_workspace_bytes"] = std::to_string(options.max_workspace_bytes);
   text["autotune"] = options.autotune ? "1" : "0";
   text["fuse"] = options.fuse ? "1" : "0";
+  text["layout"] = detail::concat(layout_name(options.layout), " (convolutions ",
+                                  uses_channels_last(options) ? "NHWC" : "NCHW", ")");
   if (options.batch) {
     text["batch"] = detail::concat(options.batch->min, "/", options.batch->opt, "/",
                                    options.batch->max, " (specialised to ", options.batch->opt,

@@ -14,6 +14,7 @@
 #include "trtutils/builder/memory_planner.hpp"
 #include "trtutils/core/device.hpp"
 #include "trtutils/onnx/importer.hpp"
+#include "trtutils/ops/internal_ops.hpp"
 #include "trtutils/passes/passes.hpp"
 #include "trtutils/plan/plan_validation.hpp"
 
@@ -238,20 +239,23 @@ void lower_nodes(const ir::Graph& graph, const ops::OpRegistry& registry,
 
 }  // namespace
 
-plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegistry& registry) {
+plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegistry& base_registry,
+                 BuildReport* report) {
   validate_options(options);
   const Progress progress{options.progress};
   const std::string arch = resolve_arch(options);
+  // The passes may create internal ops (trtutils.ConvNHWC): lower with them known.
+  const ops::OpRegistry registry = ops::with_internal_ops(base_registry);
 
   progress("simplify", 0.0);
   prepare_graph(graph, options, registry);
   FusedSubgraphs fused;
+  BuildReport counts;
   if (options.fuse) {
     progress("fuse", 0.1);
-    fold_batchnorm_into_conv(graph);
-    fuse_epilogues(graph);
-    fuse_elementwise_chains(graph, fused);
+    counts = run_fusion_passes(graph, uses_channels_last(options), fused);
   }
+  if (report) *report = counts;
   progress("lower", 0.15);
   check_lowerings_exist(graph, registry);
   PlanAssembler assembler(options.precision);
@@ -290,8 +294,13 @@ plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegi
   return std::move(plan);
 }
 
-plan::Plan build(const std::filesystem::path& onnx_path, const BuildOptions& options) {
-  return build(onnx::import_model(onnx_path), options);
+plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegistry& registry) {
+  return build(std::move(graph), options, registry, nullptr);
+}
+
+plan::Plan build(const std::filesystem::path& onnx_path, const BuildOptions& options,
+                 BuildReport* report) {
+  return build(onnx::import_model(onnx_path), options, ops::OpRegistry::builtin(), report);
 }
 
 }  // namespace trtutils::builder

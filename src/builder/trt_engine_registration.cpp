@@ -15,7 +15,7 @@ namespace trtutils::builder {
 namespace {
 
 constexpr const char* kKeys =
-    "precision, max_workspace_bytes, target_arch, autotune, fuse, batch, timing_cache, "
+    "precision, max_workspace_bytes, target_arch, autotune, fuse, layout, batch, timing_cache, "
     "kernel_cache_dir, fp32_nodes (regexes separated by spaces)";
 
 std::uint64_t parse_count(const std::string& key, const std::string& text) {
@@ -73,6 +73,8 @@ BuildOptions build_options_from_strings(const std::map<std::string, std::string>
       o.autotune = parse_flag(key, value);
     } else if (key == "fuse") {
       o.fuse = parse_flag(key, value);
+    } else if (key == "layout") {
+      o.layout = layout_from_name(value);
     } else if (key == "batch") {
       o.batch = parse_batch(value);
     } else if (key == "timing_cache") {

@@ -41,6 +41,8 @@ TEST(CliModels, BuildSummaryCountsTheElementwiseChainItFused) {
   EXPECT_EQ(fused["fusions"]["elementwise_chains"], 1);  // Add + Relu
   EXPECT_EQ(fused["fusions"]["batchnorm_folds"], 0);
   EXPECT_EQ(fused["fusions"]["epilogues"], 0);
+  EXPECT_EQ(fused["fusions"]["residuals"], 0);
+  EXPECT_EQ(fused["layout"]["convolutions_nhwc"], 0);  // no convolution, fp32
   EXPECT_EQ(fused["layer_count"], 1);          // one generated kernel
   EXPECT_EQ(fused["memory"]["constants"], 1);  // c
 

@@ -1,6 +1,7 @@
 // trtutils build MODEL.onnx [-o MODEL.engine] [--fp16|--bf16] [--batch MIN:OPT:MAX]
 //                [--timing-cache F] [--workspace MiB] [--constant-input NAME=FILE.npy]...
-//                [--no-autotune] [--target-arch sm_XX] [--json] [--no-progress]
+//                [--layout auto|nchw|nhwc] [--no-autotune] [--target-arch sm_XX]
+//                [--json] [--no-progress]
 //
 // Builds the engine with a progress bar fed by the builder's progress
 // callback, writes it, and prints a summary: layers, fusions made, kernels by
@@ -10,16 +11,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "builder/graph_preparation.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "plan_report.hpp"
 #include "progress_bar.hpp"
 #include "table.hpp"
 #include "trtutils/builder/builder.hpp"
-#include "trtutils/builder/fusion.hpp"
-#include "trtutils/onnx/importer.hpp"
-#include "trtutils/ops/registry.hpp"
 #include "trtutils/plan/plan_writer.hpp"
 
 namespace trtutils::cli {
@@ -36,28 +33,6 @@ struct BuildArgs {
   bool no_progress = false;
 };
 
-struct FusionCounts {
-  int batchnorm_folds = 0;
-  int epilogues = 0;
-  int elementwise_chains = 0;
-  int total() const { return batchnorm_folds + epilogues + elementwise_chains; }
-};
-
-/// The rewrites the builder's fusion passes make on this model: the same
-/// deterministic passes run on a second import prepared the same way (the
-/// builder does not report them).
-FusionCounts count_fusions(const fs::path& model, const builder::BuildOptions& options) {
-  FusionCounts counts;
-  if (!options.fuse) return counts;
-  ir::Graph graph = onnx::import_model(model);
-  builder::prepare_graph(graph, options, ops::OpRegistry::builtin());
-  counts.batchnorm_folds = builder::fold_batchnorm_into_conv(graph);
-  counts.epilogues = builder::fuse_epilogues(graph);
-  builder::FusedSubgraphs subgraphs;
-  counts.elementwise_chains = builder::fuse_elementwise_chains(graph, subgraphs);
-  return counts;
-}
-
 int run_build(const BuildArgs& args) {
   builder::BuildOptions options = to_build_options(args.flags);
   const fs::path output =
@@ -72,19 +47,12 @@ int run_build(const BuildArgs& args) {
     bar.update(stage, fraction);
   };
   const auto start = std::chrono::steady_clock::now();
-  const plan::Plan plan = builder::build(args.model, options);
+  builder::BuildReport report;
+  const plan::Plan plan = builder::build(args.model, options, &report);
   const double build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bar.finish();
   plan::write_plan(output, plan);
-
-  std::optional<FusionCounts> fusions;
-  std::string fusion_problem;
-  try {
-    fusions = count_fusions(args.model, options);
-  } catch (const std::exception& e) {
-    fusion_problem = e.what();
-  }
 
   const PlanMemoryReport memory = plan_memory(plan);
   nlohmann::json json = plan_json(plan, false);
@@ -92,14 +60,15 @@ int run_build(const BuildArgs& args) {
   json["model"] = args.model.string();
   json["engine_bytes"] = fs::file_size(output);
   json["build_seconds"] = build_seconds;
-  if (fusions) {
-    json["fusions"] = {{"batchnorm_folds", fusions->batchnorm_folds},
-                       {"epilogues", fusions->epilogues},
-                       {"elementwise_chains", fusions->elementwise_chains},
-                       {"total", fusions->total()}};
-  } else {
-    json["fusions"] = nullptr;
-  }
+  json["fusions"] = {{"batchnorm_folds", report.batchnorms_folded},
+                     {"epilogues", report.epilogues_fused},
+                     {"residuals", report.residuals_fused},
+                     {"elementwise_chains", report.elementwise_chains},
+                     {"total", report.fusions()}};
+  json["layout"] = {{"convolutions_nhwc", report.convolutions_nhwc},
+                    {"transposes_inserted", report.transposes_inserted},
+                    {"transposes_removed", report.transposes_removed},
+                    {"transposes_left", report.transposes_left}};
   if (args.json) {
     std::cout << json.dump(2) << "\n";
     return kExitOk;
@@ -110,12 +79,16 @@ int run_build(const BuildArgs& args) {
   summary.add("target GPU", plan.header.target_arch);
   summary.add("precision", std::string(plan::precision_name(plan.header.precision)));
   summary.add("layers", std::to_string(plan.layers.size()));
-  if (fusions) {
-    summary.add("fusions", detail::concat(fusions->total(), " (", fusions->batchnorm_folds,
-                                          " BatchNorm folded, ", fusions->epilogues, " epilogues, ",
-                                          fusions->elementwise_chains, " element-wise chains)"));
-  } else {
-    summary.add("fusions", "not counted: " + fusion_problem);
+  summary.add("fusions", detail::concat(report.fusions(), " (", report.batchnorms_folded,
+                                        " BatchNorm folded, ", report.epilogues_fused,
+                                        " epilogues, ", report.residuals_fused, " residual adds, ",
+                                        report.elementwise_chains, " element-wise chains)"));
+  if (report.convolutions_nhwc > 0) {
+    summary.add("layout", detail::concat(report.convolutions_nhwc,
+                                         " convolutions NHWC; transposes: ",
+                                         report.transposes_inserted, " inserted, ",
+                                         report.transposes_removed, " removed, ",
+                                         report.transposes_left, " left"));
   }
   summary.add("weights", bytes_text(memory.weights_bytes));
   summary.add("activations", detail::concat(bytes_text(memory.arena_bytes), " per context"));

@@ -34,6 +34,12 @@ void add_build_flags(CLI::App& command, BuildFlags& flags, bool with_batch) {
         ->group(group);
   }
   command
+      .add_option("--layout", flags.layout,
+                  "convolution layout: auto (NHWC for --fp16/--bf16, else NCHW), nchw, nhwc")
+      ->check(CLI::IsMember({"auto", "nchw", "nhwc"}))
+      ->capture_default_str()
+      ->group(group);
+  command
       .add_option("--timing-cache", flags.timing_cache,
                   "autotuning results reused across builds (read if present, written back)")
       ->group(group);
@@ -126,6 +132,7 @@ builder::BuildOptions to_build_options(const BuildFlags& flags) {
   options.kernel_cache_dir = flags.kernel_cache_dir;
   options.fuse = !flags.no_fuse;
   options.fp32_nodes = flags.fp32_nodes;
+  options.layout = builder::layout_from_name(flags.layout);
   return options;
 }
 

@@ -54,6 +54,7 @@ struct BuildFlags {
   std::filesystem::path kernel_cache_dir;
   bool no_fuse = false;
   std::vector<std::string> fp32_nodes;  // regexes of node names kept in fp32
+  std::string layout = "auto";  // convolution layout: auto, nchw, nhwc
 };
 
 /// Adds the BuildFlags options to `command` (--batch only when `with_batch`:

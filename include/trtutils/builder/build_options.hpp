@@ -29,6 +29,12 @@ struct BatchProfile {
   std::int64_t max = 1;
 };
 
+/// How convolution activations are laid out in memory. kAuto: channels-last
+/// (NHWC, what tensor cores read) for fp16/bf16 builds, NCHW for fp32.
+/// Layout conversions (Transposes) are only left at boundaries: graph IO and
+/// ops that are not layout-agnostic (Reshape, MatMul, pooling windows...).
+enum class ConvolutionLayout : std::uint8_t { kAuto, kNCHW, kNHWC };
+
 struct BuildOptions {
   plan::Precision precision = plan::Precision::kFloat32;
   /// Most scratch memory a cuDNN / cuBLASLt algorithm may use.
@@ -51,7 +57,8 @@ struct BuildOptions {
   std::filesystem::path timing_cache;
   /// Disk cache of NVRTC compilations; empty = core::KernelCache's default.
   std::filesystem::path kernel_cache_dir;
-  /// Run the fusion passes (BatchNorm folding, epilogues, element-wise chains).
+  /// Run the fusion passes (BatchNorm folding, epilogues, residual adds,
+  /// element-wise chains).
   bool fuse = true;
   /// Nodes kept in fp32 in an fp16 / bf16 build (TensorRT's per-layer
   /// precision): ECMAScript regular expressions searched in each node's name
@@ -61,6 +68,8 @@ struct BuildOptions {
   /// first layers amplify rounding (measured: bench/models/fp16_sensitivity.py),
   /// e.g. "^/(conv1|relu|maxpool|layer1)/" for torchvision's resnet50.
   std::vector<std::string> fp32_nodes;
+  /// Layout of 2-D convolutions (the layout pass runs with `fuse` only).
+  ConvolutionLayout layout = ConvolutionLayout::kAuto;
   ProgressCallback progress;
 };
 
@@ -68,6 +77,14 @@ struct BuildOptions {
 /// autotuning, a target arch not of the form "sm_<digits>", a batch profile
 /// that is not 1 <= min <= opt <= max, an empty constant input.
 void validate_options(const BuildOptions& options);
+
+/// Whether 2-D convolutions run channels-last: layout kNHWC, or kAuto with an
+/// fp16/bf16 precision (and `fuse` on).
+bool uses_channels_last(const BuildOptions& options);
+
+/// "auto", "nchw", "nhwc" (and back; InvalidArgument for anything else).
+const char* layout_name(ConvolutionLayout layout);
+ConvolutionLayout layout_from_name(const std::string& name);
 
 /// The options as "name" -> "value" text for PlanHeader::builder_options.
 std::map<std::string, std::string> describe_options(const BuildOptions& options);

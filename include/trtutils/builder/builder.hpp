@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "trtutils/builder/build_options.hpp"
+#include "trtutils/builder/build_report.hpp"
 #include "trtutils/core/error.hpp"
 #include "trtutils/ir/graph.hpp"
 #include "trtutils/ops/registry.hpp"
@@ -43,8 +44,12 @@ class BuildTimeInputsError : public UnsupportedError {
 /// once, BuildTimeInputsError, NvrtcError (with the node's name and the log).
 plan::Plan build(ir::Graph graph, const BuildOptions& options = {},
                  const ops::OpRegistry& registry = ops::OpRegistry::builtin());
+/// The same; `*report` (when not null) gets what the graph passes did.
+plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegistry& registry,
+                 BuildReport* report);
 
-/// Imports the ONNX file, then builds.
-plan::Plan build(const std::filesystem::path& onnx_path, const BuildOptions& options = {});
+/// Imports the ONNX file, then builds (`*report` as above).
+plan::Plan build(const std::filesystem::path& onnx_path, const BuildOptions& options = {},
+                 BuildReport* report = nullptr);
 
 }  // namespace trtutils::builder

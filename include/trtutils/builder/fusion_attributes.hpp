@@ -17,6 +17,11 @@
 //   is appended as input 2 of the MatMul, of shape [N], and kBias is set to 1.
 //   A MatMul lowering must honour it (or refuse the node).
 //
+// Residual (kResidual, int 0/1 on Conv): input 3 is a tensor Z of the output's
+//   shape and dtype, added after the bias and before the activation:
+//   y = activation(conv(x, w) + bias + Z). trtutils.ConvNHWC takes Z as its
+//   input 3 by definition (include/trtutils/ops/internal_ops.hpp).
+//
 // Activation (kActivation, a string; absent = identity):
 //   "relu"        max(v, 0)
 //   "sigmoid"     1 / (1 + exp(-v))
@@ -46,6 +51,8 @@ inline constexpr const char* kClipMin = "trtutils.clip_min";
 inline constexpr const char* kClipMax = "trtutils.clip_max";
 /// int 0/1 on MatMul: input 2 is a bias of shape [N] added to every row.
 inline constexpr const char* kBias = "trtutils.bias";
+/// int 0/1 on Conv: input 3 is the residual Z (see above).
+inline constexpr const char* kResidual = "trtutils.residual";
 
 inline constexpr std::string_view kRelu = "relu";
 inline constexpr std::string_view kSigmoid = "sigmoid";

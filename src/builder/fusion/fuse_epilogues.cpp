@@ -121,35 +121,6 @@ ir::Node* match_gelu(const ir::Graph& graph, ir::Value* y) {
   return nullptr;
 }
 
-/// Sets the activation attributes for a single activation node, or returns false.
-bool activation_of(const ir::Node& node, ir::Attributes& attributes) {
-  const std::string& op = node.op_type();
-  if (!node.domain().empty()) return false;
-  if (op == "Relu") attributes.set(fa::kActivation, std::string(fa::kRelu));
-  else if (op == "Sigmoid") attributes.set(fa::kActivation, std::string(fa::kSigmoid));
-  else if (op == "Tanh") attributes.set(fa::kActivation, std::string(fa::kTanh));
-  else if (op == "HardSwish") attributes.set(fa::kActivation, std::string(fa::kHardSwish));
-  else if (op == "LeakyRelu") {
-    attributes.set(fa::kActivation, std::string(fa::kLeakyRelu));
-    attributes.set(fa::kAlpha, node.attributes().get_float("alpha", 0.01f));
-  } else if (op == "Clip") {
-    float low = node.attributes().get_float("min", -INFINITY);
-    float high = node.attributes().get_float("max", INFINITY);
-    for (std::size_t i = 1; i < 3 && i < node.inputs().size(); ++i) {
-      if (!node.input(i)) continue;
-      const auto bound = fusion::scalar_constant(node.input(i));
-      if (!bound) return false;
-      (i == 1 ? low : high) = static_cast<float>(*bound);
-    }
-    attributes.set(fa::kActivation, std::string(fa::kClip));
-    attributes.set(fa::kClipMin, low);
-    attributes.set(fa::kClipMax, high);
-  } else {
-    return false;
-  }
-  return true;
-}
-
 bool fuse_one(ir::Graph& graph, ir::Node* op) {
   if (!is_fusable_op(*op) || op->attributes().has(fa::kActivation) || !is_float(op->output(0)->dtype())) {
     return false;
@@ -166,7 +137,7 @@ bool fuse_one(ir::Graph& graph, ir::Node* op) {
     }
   }
   ir::Node* next = y->consumers().empty() ? nullptr : y->consumers()[0];
-  if (ir::Node* act = fusion::sole_consumer(graph, y); act && activation_of(*act, attributes)) {
+  if (ir::Node* act = fusion::sole_consumer(graph, y); act && fusion::activation_attributes(*act, attributes)) {
     absorbed.push_back(act);
     y = act->output(0);
   } else if (ir::Node* mul = next ? match_silu(graph, y, next) : nullptr) {

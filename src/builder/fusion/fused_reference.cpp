@@ -4,6 +4,7 @@
 
 #include "trtutils/builder/fusion.hpp"
 #include "trtutils/core/error.hpp"
+#include "trtutils/ops/internal_ops.hpp"
 #include "trtutils/ops/reference_executor.hpp"
 
 namespace trtutils::builder {
@@ -31,8 +32,10 @@ ops::CpuFn with_epilogue(ops::CpuFn base) {
     std::vector<HostTensor> outputs = base(ctx);
     const ir::Attributes& attributes = ctx.attributes();
     const bool bias = attributes.get_int(fa::kBias, 0) != 0;
-    if (bias || attributes.has(fa::kActivation)) {
-      apply_fused_epilogue(attributes, outputs.at(0), bias ? &ctx.input(2) : nullptr);
+    const bool residual = attributes.get_int(fa::kResidual, 0) != 0;
+    if (bias || residual || attributes.has(fa::kActivation)) {
+      apply_fused_epilogue(attributes, outputs.at(0), bias ? &ctx.input(2) : nullptr,
+                           residual ? &ctx.input(3) : nullptr);
     }
     return outputs;
   };
@@ -41,7 +44,7 @@ ops::CpuFn with_epilogue(ops::CpuFn base) {
 }  // namespace
 
 void apply_fused_epilogue(const ir::Attributes& attributes, HostTensor& output,
-                          const HostTensor* bias) {
+                          const HostTensor* bias, const HostTensor* residual) {
   const DType dtype = output.dtype();
   HostTensor v = output.cast(DType::kFloat64);
   std::span<double> values = v.values<double>();
@@ -51,6 +54,13 @@ void apply_fused_epilogue(const ir::Attributes& attributes, HostTensor& output,
     TRTUTILS_CHECK(n > 0 && values.size() % n == 0, "fused bias of ", n,
                    " elements does not divide the output's ", values.size());
     for (std::size_t i = 0; i < values.size(); ++i) values[i] += b.values<double>()[i % n];
+  }
+  if (residual) {
+    TRTUTILS_CHECK(residual->shape() == output.shape(), "fused residual ",
+                   shape_to_string(residual->shape()), " does not have the output's shape ",
+                   shape_to_string(output.shape()));
+    const HostTensor z = residual->cast(DType::kFloat64);
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] += z.values<double>()[i];
   }
   if (attributes.has(fa::kActivation)) {
     const std::string activation = attributes.get_string(fa::kActivation);
@@ -71,6 +81,10 @@ ops::OpRegistry fused_reference_registry(const FusedSubgraphs& subgraphs,
     }
     registry.add(std::move(copy));
   }
+  // The channels-last convolution adds its Z itself; the activation follows.
+  ops::OpSchema conv_nhwc = *ops::with_internal_ops(base).find(ops::kConvNhwcOp, ops::kInternalDomain);
+  conv_nhwc.run_cpu = with_epilogue(conv_nhwc.run_cpu);
+  registry.add(std::move(conv_nhwc));
   ops::OpSchema fused;
   fused.op_type = fa::kFusedElementwiseOp;
   fused.domain = fa::kFusedElementwiseDomain;

@@ -1,8 +1,13 @@
 #include "builder/fusion/rewrite.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include "trtutils/builder/fusion_attributes.hpp"
 
 namespace trtutils::builder::fusion {
+
+namespace fa = fusion_attributes;
 
 bool is_graph_output(const ir::Graph& graph, const ir::Value* value) {
   return std::find(graph.outputs().begin(), graph.outputs().end(), value) != graph.outputs().end();
@@ -35,6 +40,34 @@ ir::Value* other_input(const ir::Node& node, const ir::Value* value) {
   if (node.input(0) == value) return node.input(1);
   if (node.input(1) == value) return node.input(0);
   return nullptr;
+}
+
+bool activation_attributes(const ir::Node& node, ir::Attributes& attributes) {
+  const std::string& op = node.op_type();
+  if (!node.domain().empty()) return false;
+  if (op == "Relu") attributes.set(fa::kActivation, std::string(fa::kRelu));
+  else if (op == "Sigmoid") attributes.set(fa::kActivation, std::string(fa::kSigmoid));
+  else if (op == "Tanh") attributes.set(fa::kActivation, std::string(fa::kTanh));
+  else if (op == "HardSwish") attributes.set(fa::kActivation, std::string(fa::kHardSwish));
+  else if (op == "LeakyRelu") {
+    attributes.set(fa::kActivation, std::string(fa::kLeakyRelu));
+    attributes.set(fa::kAlpha, node.attributes().get_float("alpha", 0.01f));
+  } else if (op == "Clip") {
+    float low = node.attributes().get_float("min", -INFINITY);
+    float high = node.attributes().get_float("max", INFINITY);
+    for (std::size_t i = 1; i < 3 && i < node.inputs().size(); ++i) {
+      if (!node.input(i)) continue;
+      const auto bound = scalar_constant(node.input(i));
+      if (!bound) return false;
+      (i == 1 ? low : high) = static_cast<float>(*bound);
+    }
+    attributes.set(fa::kActivation, std::string(fa::kClip));
+    attributes.set(fa::kClipMin, low);
+    attributes.set(fa::kClipMax, high);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace trtutils::builder::fusion

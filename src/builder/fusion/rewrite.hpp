@@ -23,4 +23,9 @@ std::optional<double> scalar_constant(const ir::Value* value);
 /// The other input of a binary node than `value` (nullptr when not binary).
 ir::Value* other_input(const ir::Node& node, const ir::Value* value);
 
+/// Sets trtutils.activation (and its parameters) for a single activation node
+/// (Relu, Sigmoid, Tanh, HardSwish, LeakyRelu, Clip with constant bounds);
+/// false, attributes unchanged, for anything else.
+bool activation_attributes(const ir::Node& node, ir::Attributes& attributes);
+
 }  // namespace trtutils::builder::fusion

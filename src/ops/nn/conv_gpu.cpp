@@ -1,6 +1,9 @@
 // GPU lowering of Conv (https://onnx.ai/onnx/operators/onnx__Conv.html).
 //
-// The fast path is a cuDNN convolution layer ("cudnn.convolution", NCHW).
+// The fast path is a cuDNN convolution layer ("cudnn.convolution", NCHW; the
+// builder's channels-last trtutils.ConvNHWC lowers here too, with layout NHWC).
+// A residual Z (input 3, set by the builder's residual fusion with
+// trtutils.residual) rides in the layer as cuDNN's z.
 // cuDNN takes one pad per axis applied at both ends, so asymmetric pads
 // (explicit or from auto_pad SAME_*) become an explicit zero-pad kernel into
 // a scratch tensor carrying the difference, followed by a convolution with
@@ -14,6 +17,7 @@
 #include "ops/nn/nn_gpu.hpp"
 #include "ops/nn/nn_ops.hpp"
 #include "ops/nn/window.hpp"
+#include "trtutils/ops/internal_ops.hpp"
 
 namespace trtutils::ops::nn {
 namespace {
@@ -30,24 +34,32 @@ struct ConvGeometry {
   std::size_t spatial() const { return input.size() - 2; }
 };
 
-ConvGeometry conv_geometry(const LoweringContext& ctx, const GpuTensor& x, const GpuTensor& w) {
-  if (x.shape.size() < 3 || w.shape.size() != x.shape.size())
+/// `x_shape` / `w_shape` in logical order (N, C, spatial / K, C/group, kernel).
+ConvGeometry conv_geometry(const LoweringContext& ctx, const Shape& x_shape, const Shape& w_shape,
+                           const Shape& y_shape) {
+  if (x_shape.size() < 3 || w_shape.size() != x_shape.size())
     ctx.fail("X and W must have the same rank >= 3");
   ConvGeometry g;
-  g.input = x.shape;
-  g.filter = w.shape;
-  g.output = ctx.output(0).shape;
-  const Shape kernel(w.shape.begin() + 2, w.shape.end());
-  const auto declared = conv_kernel(ctx.node(), ir::from_static(w.shape), kernel.size());
+  g.input = x_shape;
+  g.filter = w_shape;
+  g.output = y_shape;
+  const Shape kernel(w_shape.begin() + 2, w_shape.end());
+  const auto declared = conv_kernel(ctx.node(), ir::from_static(w_shape), kernel.size());
   if (declared && *declared != kernel) ctx.fail("kernel_shape does not match W's spatial dims");
   g.window = read_window(ctx.node(), kernel, false);
-  resolve_pads(g.window, Shape(x.shape.begin() + 2, x.shape.end()));
+  resolve_pads(g.window, Shape(x_shape.begin() + 2, x_shape.end()));
   g.group = ctx.node().attributes().get_int("group", 1);
   if (g.group < 1 || g.input[1] != g.filter[1] * g.group || g.filter[0] % g.group != 0) {
-    ctx.fail(detail::concat("X ", shape_to_string(x.shape), ", W ", shape_to_string(w.shape),
+    ctx.fail(detail::concat("X ", shape_to_string(x_shape), ", W ", shape_to_string(w_shape),
                             " and group ", g.group, " do not fit together"));
   }
   return g;
+}
+
+Shape permute_shape(const Shape& shape, const std::vector<std::int64_t>& perm) {
+  Shape out;
+  for (const std::int64_t p : perm) out.push_back(shape[static_cast<std::size_t>(p)]);
+  return out;
 }
 
 bool cudnn_can_run(const ConvGeometry& g, DType dtype) {
@@ -63,21 +75,19 @@ bool cudnn_can_run(const ConvGeometry& g, DType dtype) {
   return true;
 }
 
-/// Zero-pads X by (extra_begin, extra_end) on each spatial axis into a scratch.
+/// Zero-pads X by (begin, end) on every axis (full rank) into a scratch.
 GpuTensor pad_explicitly(LoweringContext& ctx, const GpuTensor& x,
-                         const std::vector<std::int64_t>& extra_begin,
-                         const std::vector<std::int64_t>& extra_end) {
+                         const std::vector<std::int64_t>& begin,
+                         const std::vector<std::int64_t>& end) {
   Shape padded = x.shape;
-  for (std::size_t d = 0; d < extra_begin.size(); ++d)
-    padded[d + 2] += extra_begin[d] + extra_end[d];
+  for (std::size_t d = 0; d < begin.size(); ++d) padded[d] += begin[d] + end[d];
   GpuTensor out = ctx.add_scratch(x.dtype, padded);
   const std::string type = ops::gpu::cuda_type(x.dtype);
   const std::string source =
-      "__device__ const long long kIn[] = " + ll_array(Shape(x.shape.begin() + 2, x.shape.end())) +
-      ";\n__device__ const long long kOut[] = " +
-      ll_array(Shape(padded.begin() + 2, padded.end())) +
-      ";\n__device__ const long long kBegin[] = " + ll_array(extra_begin) +
-      ";\nconstexpr int kRank = " + std::to_string(extra_begin.size()) +
+      "__device__ const long long kIn[] = " + ll_array(x.shape) +
+      ";\n__device__ const long long kOut[] = " + ll_array(padded) +
+      ";\n__device__ const long long kBegin[] = " + ll_array(begin) +
+      ";\nconstexpr int kRank = " + std::to_string(begin.size()) +
       ";\nextern \"C\" __global__ void trt_conv_pad(const " + type + "* x, " + type +
       "* y, long long n) {\n"
       "  for (long long i = trt_tid(); i < n; i += trt_stride()) {\n"
@@ -90,7 +100,7 @@ GpuTensor pad_explicitly(LoweringContext& ctx, const GpuTensor& x,
       "      src += pos * scale;\n"
       "      scale *= kIn[d];\n"
       "    }\n"
-      "    y[i] = inside ? x[rem * scale + src] : " +
+      "    y[i] = inside ? x[src] : " +
       ops::gpu::store_expr(x.dtype, "0.0f") +
       ";\n"
       "  }\n}\n";
@@ -102,8 +112,10 @@ GpuTensor pad_explicitly(LoweringContext& ctx, const GpuTensor& x,
   return out;
 }
 
+/// `g` in logical order; x, w, z and y stored in `layout` (NHWC: channels
+/// last, W as K, kernel..., C/group).
 void lower_with_cudnn(LoweringContext& ctx, const ConvGeometry& g, GpuTensor x, GpuTensor w,
-                      GpuTensor bias, const FusedEpilogue& epilogue) {
+                      GpuTensor bias, GpuTensor z, const FusedEpilogue& epilogue, bool nhwc) {
   const GpuTensor y = ctx.output(0);
   const std::size_t rank = g.spatial();
   std::vector<std::int64_t> symmetric(rank);
@@ -116,12 +128,24 @@ void lower_with_cudnn(LoweringContext& ctx, const ConvGeometry& g, GpuTensor x, 
     extra_end[d] = g.window.pads_end[d] - symmetric[d];
     asymmetric = asymmetric || extra_begin[d] != 0 || extra_end[d] != 0;
   }
-  if (asymmetric) x = pad_explicitly(ctx, x, extra_begin, extra_end);
+  Shape input_shape = g.input;
+  if (asymmetric) {
+    // Full-rank pads in the storage order: spatial axes follow N (NCHW: and C).
+    const std::size_t first = nhwc ? 1 : 2;
+    std::vector<std::int64_t> begin(x.shape.size(), 0);
+    std::vector<std::int64_t> end(x.shape.size(), 0);
+    for (std::size_t d = 0; d < rank; ++d) {
+      begin[first + d] = extra_begin[d];
+      end[first + d] = extra_end[d];
+      input_shape[d + 2] += extra_begin[d] + extra_end[d];
+    }
+    x = pad_explicitly(ctx, x, begin, end);
+  }
 
   plan::LayerParams params;
-  params.set(conv_params::kLayout, std::int64_t{0});
-  params.set(conv_params::kInputShape, x.shape);
-  params.set(conv_params::kFilterShape, w.shape);
+  params.set(conv_params::kLayout, std::int64_t{nhwc ? 1 : 0});
+  params.set(conv_params::kInputShape, input_shape);
+  params.set(conv_params::kFilterShape, g.filter);
   params.set(conv_params::kPadsBegin, symmetric);
   params.set(conv_params::kPadsEnd, symmetric);
   params.set(conv_params::kStrides, g.window.strides);
@@ -130,7 +154,8 @@ void lower_with_cudnn(LoweringContext& ctx, const ConvGeometry& g, GpuTensor x, 
   params.set(conv_params::kHasBias, std::int64_t{bias.present() ? 1 : 0});
   std::vector<plan::TensorId> inputs = {x.id, w.id};
   if (bias.present()) inputs.push_back(bias.id);
-  params.set(conv_params::kHasResidual, std::int64_t{0});
+  if (z.present()) inputs.push_back(z.id);
+  params.set(conv_params::kHasResidual, std::int64_t{z.present() ? 1 : 0});
   const ConvolutionActivation act = convolution_activation(epilogue);
   params.set(conv_params::kActivation, act.activation);
   params.set(conv_params::kClipCeiling, act.clip_ceiling);
@@ -141,7 +166,8 @@ void lower_with_cudnn(LoweringContext& ctx, const ConvGeometry& g, GpuTensor x, 
 
 /// One thread per output element; any rank, pads, groups and dtype.
 void lower_direct(LoweringContext& ctx, const ConvGeometry& g, const GpuTensor& x,
-                  const GpuTensor& w, const GpuTensor& bias, const FusedEpilogue& epilogue) {
+                  const GpuTensor& w, const GpuTensor& bias, const GpuTensor& z,
+                  const FusedEpilogue& epilogue) {
   const GpuTensor y = ctx.output(0);
   const std::size_t rank = g.spatial();
   const std::string acc = accumulator_type(y.dtype);
@@ -164,7 +190,8 @@ void lower_direct(LoweringContext& ctx, const ConvGeometry& g, const GpuTensor& 
       "LL;\n"
       "extern \"C\" __global__ void trt_conv_direct(const " +
       ops::gpu::cuda_type(x.dtype) + "* x, const " + ops::gpu::cuda_type(w.dtype) + "* w, const " +
-      ops::gpu::cuda_type(bias.present() ? bias.dtype : y.dtype) + "* b, " +
+      ops::gpu::cuda_type(bias.present() ? bias.dtype : y.dtype) + "* b, const " +
+      ops::gpu::cuda_type(z.present() ? z.dtype : y.dtype) + "* z, " +
       ops::gpu::cuda_type(y.dtype) +
       "* y, long long n) {\n"
       "  for (long long i = trt_tid(); i < n; i += trt_stride()) {\n"
@@ -199,14 +226,27 @@ void lower_direct(LoweringContext& ctx, const ConvGeometry& g, const GpuTensor& 
       "    }\n" +
       (bias.present() ? "    sum += (" + acc + ")" + ops::gpu::load_expr(bias.dtype, "b[m]") + ";\n"
                       : std::string()) +
+      (z.present() ? "    sum += (" + acc + ")" + ops::gpu::load_expr(z.dtype, "z[i]") + ";\n"
+                   : std::string()) +
       "    y[i] = " + ops::gpu::store_expr(y.dtype, "trt_epilogue(sum)") + ";\n  }\n}\n";
   KernelLaunch launch = make_launch(source, "trt_conv_direct");
   ops::gpu::set_linear_launch(launch, y.element_count());
   launch.arguments = {KernelArgument::pointer_to(x), KernelArgument::pointer_to(w),
                       KernelArgument::pointer_to(bias.present() ? bias : y),
+                      KernelArgument::pointer_to(z.present() ? z : y),
                       KernelArgument::pointer_to(y),
                       KernelArgument::scalar<long long>(y.element_count())};
   ctx.emit_kernel(layer_name(ctx, "direct_convolution"), std::move(launch));
+}
+
+/// Input 3: the residual Z (builder fusion), shaped like Y.
+GpuTensor residual_input(const LoweringContext& ctx, const GpuTensor& y) {
+  if (!ctx.has_input(3)) return {};
+  GpuTensor z = ctx.input(3);
+  if (z.shape != y.shape)
+    ctx.fail(detail::concat("residual Z ", shape_to_string(z.shape), " must have Y's shape ",
+                            shape_to_string(y.shape)));
+  return z;
 }
 
 void lower_conv(LoweringContext& ctx) {
@@ -214,20 +254,49 @@ void lower_conv(LoweringContext& ctx) {
   GpuTensor x = required_input(ctx, 0, "X");
   GpuTensor w = required_input(ctx, 1, "W");
   GpuTensor bias = ctx.has_input(2) ? ctx.input(2) : GpuTensor{};
-  const ConvGeometry g = conv_geometry(ctx, x, w);
+  GpuTensor z = residual_input(ctx, y);
+  const ConvGeometry g = conv_geometry(ctx, x.shape, w.shape, y.shape);
   if (bias.present() && bias.element_count() != g.filter[0]) ctx.fail("B must have M elements");
   const FusedEpilogue epilogue = read_fused_epilogue(ctx);
   if (cudnn_can_run(g, y.dtype)) {
     x = cast_to(ctx, x, y.dtype, layer_name(ctx, "cast_x"));
     w = cast_to(ctx, w, y.dtype, layer_name(ctx, "cast_w"));
     if (bias.present()) bias = cast_to(ctx, bias, y.dtype, layer_name(ctx, "cast_b"));
-    return lower_with_cudnn(ctx, g, x, w, bias, epilogue);
+    if (z.present()) z = cast_to(ctx, z, y.dtype, layer_name(ctx, "cast_z"));
+    return lower_with_cudnn(ctx, g, x, w, bias, z, epilogue, false);
   }
-  lower_direct(ctx, g, x, w, bias, epilogue);
+  lower_direct(ctx, g, x, w, bias, z, epilogue);
+}
+
+/// trtutils.ConvNHWC: cuDNN only (the builder converts only what cuDNN runs).
+void lower_conv_nhwc(LoweringContext& ctx) {
+  const GpuTensor y = ctx.output(0);
+  GpuTensor x = required_input(ctx, 0, "X");
+  GpuTensor w = required_input(ctx, 1, "W");
+  GpuTensor bias = ctx.has_input(2) ? ctx.input(2) : GpuTensor{};
+  GpuTensor z = residual_input(ctx, y);
+  if (x.shape.size() < 3 || w.shape.size() != x.shape.size())
+    ctx.fail("X and W must have the same rank >= 3");
+  const std::vector<std::int64_t> first = to_channels_first(x.shape.size());
+  const ConvGeometry g = conv_geometry(ctx, permute_shape(x.shape, first),
+                                       permute_shape(w.shape, first), permute_shape(y.shape, first));
+  if (bias.present() && bias.element_count() != g.filter[0]) ctx.fail("B must have K elements");
+  if (!cudnn_can_run(g, y.dtype)) {
+    ctx.unsupported(detail::concat("a channels-last convolution of ", dtype_name(y.dtype),
+                                   " with ", g.spatial(),
+                                   " spatial axes needs cuDNN, which cannot run it; build with "
+                                   "layout NCHW"));
+  }
+  x = cast_to(ctx, x, y.dtype, layer_name(ctx, "cast_x"));
+  w = cast_to(ctx, w, y.dtype, layer_name(ctx, "cast_w"));
+  if (bias.present()) bias = cast_to(ctx, bias, y.dtype, layer_name(ctx, "cast_b"));
+  if (z.present()) z = cast_to(ctx, z, y.dtype, layer_name(ctx, "cast_z"));
+  lower_with_cudnn(ctx, g, x, w, bias, z, read_fused_epilogue(ctx), true);
 }
 
 }  // namespace
 
 GpuLowerFn conv_gpu_lowering() { return lower_conv; }
+GpuLowerFn conv_nhwc_gpu_lowering() { return lower_conv_nhwc; }
 
 }  // namespace trtutils::ops::nn

@@ -18,6 +18,7 @@ OpSchema log_softmax_schema();             // softmax.cpp
 OpSchema matmul_schema();                  // matmul.cpp
 OpSchema gemm_schema();                    // gemm.cpp
 OpSchema einsum_schema();                  // einsum.cpp
+OpSchema conv_nhwc_schema();               // conv_nhwc.cpp (internal: trtutils.ConvNHWC)
 
 /// Einsum's iteration space for static operand shapes (einsum.cpp): every
 /// label's extent, the output labels first (so the output shape is
@@ -45,5 +46,6 @@ GpuLowerFn log_softmax_gpu_lowering();             // softmax_gpu.cpp
 GpuLowerFn matmul_gpu_lowering();                  // matmul_gpu.cpp
 GpuLowerFn gemm_gpu_lowering();                    // matmul_gpu.cpp
 GpuLowerFn einsum_gpu_lowering();                  // einsum_gpu.cpp
+GpuLowerFn conv_nhwc_gpu_lowering();               // conv_nhwc_gpu.cpp
 
 }  // namespace trtutils::ops::nn
