@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "../check_common/gpu_half.hpp"
 #include "trtutils/core/device.hpp"
 #include "trtutils/core/error.hpp"
 #include "trtutils/core/memory.hpp"
@@ -207,18 +208,9 @@ int main(int argc, char** argv) {
                              {"max_candidates", options.max_candidates},
                              {"decode_max_abs_shift", shift},
                              {"cpu_kept", cpu_keep.size()}};
-    const std::string no_gpu =
-        cpu_only ? std::string("--cpu-only given")
-                 : (core::device_count() == 0
-                        ? std::string("no usable CUDA device on this machine; run on a GPU machine "
-                                      "(scripts/gpu-check.sh)")
-                        : std::string());
-    if (!no_gpu.empty()) {
-      report["gpu"] = nullptr;
-      std::cout << report.dump() << std::endl;
-      std::cerr << "trtutils-nms-check: GPU path NOT run: " << no_gpu
-                << "; only cpu_keep.npy and decoded_boxes.npy were written\n";
-      return 3;
+    if (const std::string no_gpu = tools::gpu_skip_reason(cpu_only); !no_gpu.empty()) {
+      return tools::report_gpu_not_run(report, "trtutils-nms-check", no_gpu,
+                                       "cpu_keep.npy and decoded_boxes.npy");
     }
     const auto gpu_keep = kept_indices(run_gpu(head, boxes, options));
     write_indices(fs::path(out_dir) / "gpu_keep.npy", gpu_keep);

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "../check_common/gpu_half.hpp"
 #include "trtutils/core/device.hpp"
 #include "trtutils/core/error.hpp"
 #include "trtutils/core/memory.hpp"
@@ -118,18 +119,8 @@ int main(int argc, char** argv) {
                               {{"resized", {t.resized_width, t.resized_height}},
                                {"pad", {t.pad_left, t.pad_top}},
                                {"scale", {t.scale_x, t.scale_y}}}}};
-    const std::string no_gpu =
-        cpu_only ? std::string("--cpu-only given")
-                 : (core::device_count() == 0
-                        ? std::string("no usable CUDA device on this machine; run on a GPU machine "
-                                      "(scripts/gpu-check.sh)")
-                        : std::string());
-    if (!no_gpu.empty()) {
-      report["gpu"] = nullptr;
-      std::cout << report.dump() << std::endl;
-      std::cerr << "trtutils-preprocess-check: GPU path NOT run: " << no_gpu
-                << "; only cpu.npy was written\n";
-      return 3;
+    if (const std::string no_gpu = tools::gpu_skip_reason(cpu_only); !no_gpu.empty()) {
+      return tools::report_gpu_not_run(report, "trtutils-preprocess-check", no_gpu, "cpu.npy");
     }
     const HostTensor gpu = run_gpu(view, options, cpu.shape());
     write_npy(fs::path(out_dir) / "gpu.npy", gpu.view());
