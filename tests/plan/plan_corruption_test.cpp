@@ -117,7 +117,7 @@ TEST(PlanCorruption, NewerFormatVersionAsksForARebuild) {
   std::vector<std::byte> bytes = small_file();
   put_u32(bytes, 8, 3);
   expect_contains(message_of<FileError>(bytes),
-                  "engine format v3 (written by a newer trtutils), this library reads v1: rebuild "
+                  "engine format v3 (written by a newer trtutils), this library reads v2: rebuild "
                   "it with this version's `trtutils build`");
 }
 
