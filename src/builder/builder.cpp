@@ -5,6 +5,7 @@
 #include <set>
 
 #include "builder/autotune.hpp"
+#include "builder/batch_build.hpp"
 #include "builder/graph_preparation.hpp"
 #include "builder/kernel_compilation.hpp"
 #include "builder/node_lowering_context.hpp"
@@ -217,7 +218,8 @@ void lower_nodes(const ir::Graph& graph, const ops::OpRegistry& registry,
 
 }  // namespace
 
-plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegistry& registry) {
+plan::Plan build_for_one_batch(ir::Graph graph, const BuildOptions& options,
+                               const ops::OpRegistry& registry) {
   validate_options(options);
   const Progress progress{options.progress};
   const std::string arch = resolve_arch(options);
