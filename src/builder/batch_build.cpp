@@ -1,6 +1,8 @@
 #include "builder/batch_build.hpp"
 
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "builder/batch_independence.hpp"
@@ -20,15 +22,17 @@ BuildOptions for_batch(const BuildOptions& options, std::int64_t batch) {
   return one;
 }
 
-/// Progress of the build for bucket `index` of `count`, as a share of the whole.
+/// Progress of the build for bucket `index` of `count`, as a share of the
+/// whole. `reported` keeps the fractions non-decreasing across the buckets
+/// (a stage's last fraction may exceed the next stage's first by rounding).
 ProgressCallback bucket_progress(const ProgressCallback& progress, std::size_t index,
-                                 std::size_t count) {
+                                 std::size_t count, std::shared_ptr<double> reported) {
   if (!progress) return {};
-  return [progress, index, count](std::string_view stage, double fraction) {
-    const double share = 1.0 / static_cast<double>(count);
-    const double overall = (static_cast<double>(index) + fraction) * share;
+  return [progress, index, count, reported](std::string_view stage, double fraction) {
+    const double overall = (static_cast<double>(index) + fraction) / static_cast<double>(count);
+    *reported = std::max(*reported, std::min(overall, 0.999));
     // "done" comes once, after merging.
-    progress(stage == "done" ? std::string_view("validate") : stage, std::min(overall, 0.999));
+    progress(stage == "done" ? std::string_view("validate") : stage, *reported);
   };
 }
 
@@ -65,9 +69,10 @@ plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegi
   check_profile_is_per_sample(graph, options, batched, profile.max, registry);
 
   std::map<std::int64_t, plan::Plan> plans;
+  const auto reported = std::make_shared<double>(0.0);
   for (std::size_t i = 0; i < buckets.size(); ++i) {
     BuildOptions one = for_batch(options, buckets[i]);
-    one.progress = bucket_progress(options.progress, i, buckets.size());
+    one.progress = bucket_progress(options.progress, i, buckets.size(), reported);
     const bool last = i + 1 == buckets.size();
     plans.emplace(buckets[i],
                   build_for_one_batch(last ? std::move(graph) : copy_graph(graph), one, registry));

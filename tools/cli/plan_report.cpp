@@ -33,9 +33,14 @@ std::int64_t int_param(const plan::LayerParams& params, const std::string& name,
   return value ? *value : fallback;
 }
 
+/// Bytes of the largest tensor the spec accepts (a dynamic dim at its profile's max).
 std::uint64_t tensor_bytes(const plan::TensorSpec& spec) {
   std::uint64_t count = 1;
-  for (const std::int64_t d : spec.dims) count *= static_cast<std::uint64_t>(d < 0 ? 0 : d);
+  for (std::size_t i = 0; i < spec.dims.size(); ++i) {
+    std::int64_t d = spec.dims[i];
+    if (d < 0) d = spec.profile ? spec.profile->max.at(i) : 0;
+    count *= static_cast<std::uint64_t>(d);
+  }
   return count * dtype_size(spec.dtype);
 }
 
@@ -74,14 +79,8 @@ PlanMemoryReport plan_memory(const plan::Plan& plan) {
     memory.workspace_bytes = std::max(memory.workspace_bytes, bucket.workspace_bytes);
   }
   for (const plan::TensorSpec& spec : plan.io) {
-    if (plan.batch_range && plan::is_batched(spec)) {
-      plan::TensorSpec at_max = spec;
-      at_max.dims[0] = plan.batch_range->max;
-      memory.io_bytes += tensor_bytes(at_max);
-      memory.padded_io_bytes += tensor_bytes(at_max);
-    } else {
-      memory.io_bytes += tensor_bytes(spec);
-    }
+    memory.io_bytes += tensor_bytes(spec);
+    if (plan.batch_range && plan::is_batched(spec)) memory.padded_io_bytes += tensor_bytes(spec);
   }
   for (const plan::TensorDesc& tensor : plan.tensors) {
     if (tensor.kind == plan::TensorKind::kConstant) ++memory.constants;
