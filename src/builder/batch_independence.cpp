@@ -48,8 +48,9 @@ std::string axis_zero_use(const ir::Node& node) {
   }
   if (node.op_type() == "CumSum" && node.input(1) && node.input(1)->is_constant() &&
       node.input(1)->constant().element_count() == 1 &&
-      names_axis_zero(static_cast<std::int64_t>(element_as_double(node.input(1)->constant().view(), 0)),
-                      rank)) {
+      names_axis_zero(
+          static_cast<std::int64_t>(element_as_double(node.input(1)->constant().view(), 0)),
+          rank)) {
     return "accumulates along axis 0 (the batch)";
   }
   if (attributes.has("axes")) {
@@ -67,8 +68,9 @@ std::string shape_text(const ir::Value& value) { return ir::to_string(value.shap
 [[noreturn]] void refuse(const ir::Node& node, const std::string& why) {
   throw UnsupportedError(detail::concat(
       "BuildOptions::batch: a dynamic batch runs every sample on its own (a batch between "
-      "buckets is padded to the next bucket), but node '", node.name(), "' (", node.op_type(),
-      ") ", why, "; build with a fixed batch (min = opt = max) instead"));
+      "buckets is padded to the next bucket), but node '",
+      node.name(), "' (", node.op_type(), ") ", why,
+      "; build with a fixed batch (min = opt = max) instead"));
 }
 
 }  // namespace
@@ -94,8 +96,8 @@ void check_batch_independent(const ir::Graph& graph, const std::set<std::string>
                                (*out->shape())[0].value == batch;
       if (!keeps_batch) {
         refuse(*node, detail::concat("makes '", out->name(), "' of shape ", shape_text(*out),
-                                     " from the batch; its axis 0 must stay the batch (",
-                                     batch, " here)"));
+                                     " from the batch; its axis 0 must stay the batch (", batch,
+                                     " here)"));
       }
       batched.insert(out);
     }

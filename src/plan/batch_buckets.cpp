@@ -105,8 +105,7 @@ std::string dims_text(const std::vector<std::int64_t>& dims) {
 TensorSpec merge_spec(const std::map<std::int64_t, Plan>& plans, std::size_t index,
                       const BatchRange& range) {
   const TensorSpec& first = plans.begin()->second.io[index];
-  const std::string what =
-      detail::concat(first.is_input ? "input '" : "output '", first.name, "'");
+  const std::string what = detail::concat(first.is_input ? "input '" : "output '", first.name, "'");
   bool same = true, follows_batch = !first.dims.empty();
   for (const auto& [batch, plan] : plans) {
     const TensorSpec& spec = plan.io[index];
@@ -127,9 +126,9 @@ TensorSpec merge_spec(const std::map<std::int64_t, Plan>& plans, std::size_t ind
       shapes += detail::concat(shapes.empty() ? "" : ", ", dims_text(plan.io[index].dims),
                                " at batch ", batch);
     }
-    throw ModelError(detail::concat(
-        what, " is ", shapes, ": its axis 0 is not the batch, so the model cannot take a "
-        "dynamic batch; build it with a fixed batch size"));
+    throw ModelError(detail::concat(what, " is ", shapes,
+                                    ": its axis 0 is not the batch, so the model cannot take a "
+                                    "dynamic batch; build it with a fixed batch size"));
   }
   TensorSpec spec = first;
   ShapeProfile profile{spec.dims, spec.dims, spec.dims};
@@ -144,8 +143,8 @@ TensorSpec merge_spec(const std::map<std::int64_t, Plan>& plans, std::size_t ind
 }  // namespace
 
 Plan merge_batch_buckets(std::map<std::int64_t, Plan> plans, const BatchRange& range) {
-  TRTUTILS_CHECK(1 <= range.min && range.min <= range.opt && range.opt <= range.max,
-                 "batch range ", range.min, "/", range.opt, "/", range.max,
+  TRTUTILS_CHECK(1 <= range.min && range.min <= range.opt && range.opt <= range.max, "batch range ",
+                 range.min, "/", range.opt, "/", range.max,
                  " (min/opt/max) needs 1 <= min <= opt <= max");
   TRTUTILS_CHECK(!plans.empty() && plans.begin()->first >= range.min &&
                      plans.rbegin()->first == range.max && plans.count(range.opt) == 1,
@@ -155,8 +154,10 @@ Plan merge_batch_buckets(std::map<std::int64_t, Plan> plans, const BatchRange& r
   for (const auto& [batch, plan] : plans) {
     TRTUTILS_CHECK(!plan.batch_range, "the plan for batch ", batch, " already has batch buckets");
     if (plan.io.size() != io_count) {
-      throw ModelError(detail::concat("batch buckets disagree on the number of inputs and "
-                                      "outputs (", io_count, " vs ", plan.io.size(), ")"));
+      throw ModelError(
+          detail::concat("batch buckets disagree on the number of inputs and "
+                         "outputs (",
+                         io_count, " vs ", plan.io.size(), ")"));
     }
   }
   std::vector<TensorSpec> io;

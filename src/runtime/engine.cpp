@@ -288,9 +288,10 @@ int Engine::output_index(std::string_view name) const noexcept {
 
 EngineMemory Engine::memory() const noexcept {
   std::uint64_t padded = 0;
-  if (impl_->batch_range) {
-    for (const std::size_t bytes : impl_->io_sample_bytes) {
-      padded += bytes * static_cast<std::uint64_t>(impl_->batch_range->max);
+  if (impl_->pads_batches()) {
+    for (std::size_t i = 0; i < impl_->io_sample_bytes.size(); ++i) {
+      if (!impl_->io_batched[i]) continue;
+      padded += impl_->io_sample_bytes[i] * static_cast<std::uint64_t>(impl_->batch_range->max);
     }
   }
   return {impl_->weights.size(), impl_->arena_bytes, impl_->workspace_bytes, padded};

@@ -78,6 +78,11 @@ struct Engine::Impl {
 
   /// The variant that runs `batch` (exact, else the next larger bucket).
   std::size_t variant_for(std::int64_t batch) const;
+  /// True when some batch in the range is not a bucket (it then runs padded).
+  bool pads_batches() const noexcept {
+    return batch_range &&
+           static_cast<std::int64_t>(variants.size()) < batch_range->max - batch_range->min + 1;
+  }
   /// The opt bucket (static engines: the only one).
   const BatchVariant& opt_variant() const;
 };

@@ -74,6 +74,7 @@ ExecutionContext::ExecutionContext(std::shared_ptr<const Engine> engine)
   auto* weights = static_cast<std::byte*>(const_cast<void*>(impl.weights.data()));
   auto* arena = static_cast<std::byte*>(s.arena.data());
   std::size_t extents = 0;
+  s.variants.reserve(impl.variants.size());
   for (const auto& variant : impl.variants) {
     VariantState& v = s.variants.emplace_back();
     v.addresses.assign(variant->plan->tensors.size(), nullptr);
@@ -100,7 +101,7 @@ ExecutionContext::ExecutionContext(std::shared_ptr<const Engine> engine)
     graph_count = static_cast<std::size_t>(impl.batch_range->max - impl.batch_range->min + 1);
     for (std::size_t i = 0; i < io_count; ++i) {
       const std::size_t bytes =
-          impl.io_batched[i]
+          impl.io_batched[i] && impl.pads_batches()
               ? impl.io_sample_bytes[i] * static_cast<std::size_t>(impl.batch_range->max)
               : 0;
       s.padded.emplace_back(bytes);
@@ -119,7 +120,8 @@ void ExecutionContext::set_batch(std::int64_t batch) {
   const Engine::Impl& impl = engine_->impl();
   if (!impl.batch_range) {
     throw InvalidArgument(trtutils::detail::concat(
-        "set_batch(", batch, "): the engine has static shapes (it was built without a batch "
+        "set_batch(", batch,
+        "): the engine has static shapes (it was built without a batch "
         "range); rebuild it with a batch profile (`trtutils build --batch MIN:OPT:MAX`)"));
   }
   const plan::BatchRange& r = *impl.batch_range;
@@ -128,11 +130,11 @@ void ExecutionContext::set_batch(std::int64_t batch) {
     for (std::size_t i = 0; i < impl.inputs.size(); ++i) {
       if (!impl.io_batched[i]) continue;
       inputs += trtutils::detail::concat(inputs.empty() ? "'" : ", '", impl.inputs[i].name, "' ",
-                               dims_text(impl.inputs[i].dims));
+                                         dims_text(impl.inputs[i].dims));
     }
-    throw InvalidArgument(trtutils::detail::concat("batch ", batch, " is outside the engine's range ",
-                                         r.min, "..", r.max, " for input ", inputs,
-                                         "; split the batch or rebuild with a wider profile"));
+    throw InvalidArgument(trtutils::detail::concat(
+        "batch ", batch, " is outside the engine's range ", r.min, "..", r.max, " for input ",
+        inputs, "; split the batch or rebuild with a wider profile"));
   }
   state_->batch = batch;
   state_->variant = impl.variant_for(batch);
@@ -155,9 +157,9 @@ void ExecutionContext::set_input_shape(std::string_view name, std::span<const st
     set_batch(dims[0]);
   } catch (const InvalidArgument&) {
     const plan::BatchRange& r = *impl.batch_range;
-    throw InvalidArgument(trtutils::detail::concat("input '", name, "' ", dims_text(given), ": batch ",
-                                         dims[0], " is outside the engine's range ", r.min, "..",
-                                         r.max));
+    throw InvalidArgument(
+        trtutils::detail::concat("input '", name, "' ", dims_text(given), ": batch ", dims[0],
+                                 " is outside the engine's range ", r.min, "..", r.max));
   }
 }
 
@@ -212,17 +214,17 @@ void ExecutionContext::run(core::StreamView stream, std::span<void* const> io) {
     v.addresses[variant.io_tensors[i]] = s.padded[i].data();
     if (i < inputs) {
       core::memcpy_device_to_device_async(
-          s.padded[i].data(), io[i],
-          impl.io_sample_bytes[i] * static_cast<std::size_t>(s.batch), stream);
+          s.padded[i].data(), io[i], impl.io_sample_bytes[i] * static_cast<std::size_t>(s.batch),
+          stream);
     }
   }
   run_layers(stream);
   if (!padded) return;
   for (std::size_t i = inputs; i < io.size(); ++i) {
     if (!impl.io_batched[i]) continue;
-    core::memcpy_device_to_device_async(
-        io[i], s.padded[i].data(), impl.io_sample_bytes[i] * static_cast<std::size_t>(s.batch),
-        stream);
+    core::memcpy_device_to_device_async(io[i], s.padded[i].data(),
+                                        impl.io_sample_bytes[i] * static_cast<std::size_t>(s.batch),
+                                        stream);
   }
 }
 

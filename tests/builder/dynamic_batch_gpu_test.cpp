@@ -54,17 +54,19 @@ ir::Graph conv_relu_gemm(ir::Dim batch) {
   };
   ir::Attributes conv;
   conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
-  ir::Value* y = node("Conv", {x, constant("w", ramp({4, 3, 3, 3}, 0.4f, 0.1f)),
-                               constant("b", ramp({4}, 0.1f, 0.7f))},
-                      conv);
+  ir::Value* y =
+      node("Conv",
+           {x, constant("w", ramp({4, 3, 3, 3}, 0.4f, 0.1f)), constant("b", ramp({4}, 0.1f, 0.7f))},
+           conv);
   y = node("Relu", {y});
   y = node("GlobalAveragePool", {y});
   y = node("Flatten", {y});
   ir::Attributes gemm;
   gemm.set("transB", std::int64_t{1});
-  g.outputs().push_back(node("Gemm", {y, constant("fc", ramp({5, 4}, 0.6f, 0.3f)),
-                                      constant("fc_b", ramp({5}, 0.2f, 1.1f))},
-                             gemm));
+  g.outputs().push_back(
+      node("Gemm",
+           {y, constant("fc", ramp({5, 4}, 0.6f, 0.3f)), constant("fc_b", ramp({5}, 0.2f, 1.1f))},
+           gemm));
   return g;
 }
 
@@ -174,8 +176,9 @@ TEST(DynamicBatchGpu, BatchesOutsideTheRangeAreRefusedNamingTheInput) {
                        "1..16"),
             std::string::npos)
       << above;
-  const std::string zero =
-      error_of([&] { engine.execute({HostTensor(Shape{0, 3, 8, 8}, DType::kFloat32)}); });
+  const std::string zero = error_of([&] {
+    engine.execute({HostTensor(Shape{0, 3, 8, 8}, DType::kFloat32)});
+  });
   EXPECT_NE(zero.find("batch 0 is outside the engine's range 1..16"), std::string::npos) << zero;
   runtime::ExecutionContext& context = engine.context();
   const std::string direct = error_of([&] { context.set_batch(17); });

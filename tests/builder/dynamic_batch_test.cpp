@@ -66,7 +66,9 @@ TEST(BatchBuckets, ExplicitBucketsReplaceThePowersOfTwo) {
 TEST(BatchBuckets, ExplicitBucketsOutsideTheRangeOrTooManyAreRefused) {
   expect_contains(message_of<InvalidArgument>([] { (void)buckets_of(2, 4, 16, {1}); }),
                   "batch bucket 1 lies outside the profile's 2..16");
-  expect_contains(message_of<InvalidArgument>([] { (void)buckets_of(1, 4, 64, {2, 3, 5, 6, 7, 9}); }),
+  expect_contains(message_of<InvalidArgument>([] {
+                    (void)buckets_of(1, 4, 64, {2, 3, 5, 6, 7, 9});
+                  }),
                   "9 batch buckets (with min, opt and max); at most 8");
   BuildOptions o;
   o.batch = BatchProfile{1, 4, 16, {17}};
@@ -172,8 +174,9 @@ TEST(BatchIndependence, ReshapeFoldingTheBatchIntoFeaturesIsRefused) {
   GraphMaker m;
   ir::Value* shape = m.constant("shape", HostTensor::from_values<std::int64_t>({2}, {1, -1}));
   ir::Value* y = m.node("Reshape", {m.input("x", {4, 10}), shape});
-  expect_contains(refusal(m.prepared(y)), "of shape [1, 40] from the batch; its axis 0 must stay "
-                                          "the batch (4 here)");
+  expect_contains(refusal(m.prepared(y)),
+                  "of shape [1, 40] from the batch; its axis 0 must stay "
+                  "the batch (4 here)");
 }
 
 TEST(BatchIndependence, ReductionOverTheBatchIsRefused) {
@@ -206,8 +209,8 @@ TEST(BatchIndependence, ValuesNotComputedFromTheBatchAreFree) {
   GraphMaker m;
   ir::Value* x = m.input("x", {4, 10});
   ir::Value* s = m.input("s", {2, 5});
-  ir::Value* flat = m.node("Reshape", {s, m.constant("shape", HostTensor::from_values<std::int64_t>(
-                                                                  {1}, {10}))});
+  ir::Value* flat =
+      m.node("Reshape", {s, m.constant("shape", HostTensor::from_values<std::int64_t>({1}, {10}))});
   ir::Value* y = m.node("Add", {x, flat});
   EXPECT_NO_THROW(check_batch_independent(m.prepared(y), {"x"}, 4));
 }
@@ -244,17 +247,19 @@ ir::Graph conv_relu_gemm() {
   ir::Value* x = m.input("image", {ir::Dim::symbolic("n"), 3, 8, 8});
   ir::Attributes conv;
   conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
-  ir::Value* y = m.node("Conv", {x, m.constant("w", ramp({4, 3, 3, 3}, 0.4f, 0.1f)),
-                                 m.constant("b", ramp({4}, 0.1f, 0.7f))},
-                        conv);
+  ir::Value* y = m.node(
+      "Conv",
+      {x, m.constant("w", ramp({4, 3, 3, 3}, 0.4f, 0.1f)), m.constant("b", ramp({4}, 0.1f, 0.7f))},
+      conv);
   y = m.node("Relu", {y});
   y = m.node("GlobalAveragePool", {y});
   y = m.node("Flatten", {y});
   ir::Attributes gemm;
   gemm.set("transB", std::int64_t{1});
-  y = m.node("Gemm", {y, m.constant("fc", ramp({5, 4}, 0.6f, 0.3f)),
-                      m.constant("fc_b", ramp({5}, 0.2f, 1.1f))},
-             gemm);
+  y = m.node(
+      "Gemm",
+      {y, m.constant("fc", ramp({5, 4}, 0.6f, 0.3f)), m.constant("fc_b", ramp({5}, 0.2f, 1.1f))},
+      gemm);
   m.g.outputs().push_back(y);
   return std::move(m.g);
 }
@@ -289,8 +294,9 @@ TEST(DynamicBatchBuild, AModelMixingSamplesIsRefusedBeforeBuildingBuckets) {
   ir::Value* y = m.node("Relu", {m.input("x", {ir::Dim::symbolic("n"), 10})});
   y = m.node("Softmax", {y}, one("axis", 0));
   m.g.outputs().push_back(y);
-  const std::string message = message_of<UnsupportedError>(
-      [&] { (void)build(std::move(m.g), cpu_options({1, 4, 16})); });
+  const std::string message = message_of<UnsupportedError>([&] {
+    (void)build(std::move(m.g), cpu_options({1, 4, 16}));
+  });
   expect_contains(message, "BuildOptions::batch: a dynamic batch runs every sample on its own");
   expect_contains(message, "(Softmax) works along axis 0");
 }
@@ -325,7 +331,8 @@ TEST(DynamicBatchBuild, ProgressStaysMonotonicAcrossBuckets) {
   (void)build(conv_relu_gemm(), o);
   ASSERT_FALSE(seen.empty());
   for (std::size_t i = 1; i < seen.size(); ++i) {
-    EXPECT_GE(seen[i], seen[i - 1]) << stages[i - 1] << " " << seen[i - 1] << " then " << stages[i] << " " << seen[i];
+    EXPECT_GE(seen[i], seen[i - 1])
+        << stages[i - 1] << " " << seen[i - 1] << " then " << stages[i] << " " << seen[i];
   }
   EXPECT_EQ(seen.back(), 1.0);
   EXPECT_EQ(stages.back(), "done");

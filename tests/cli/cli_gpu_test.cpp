@@ -191,8 +191,8 @@ TEST(CliGpu, ADynamicBatchEngineRunsAndBenchesAnyBatchInItsRange) {
   }
 
   for (const bool graph : {false, true}) {
-    std::vector<std::string> args = {"bench", engine.string(), "--batch", "5", "--warmup", "2",
-                                      "--iterations", "5", "--json", "--quiet"};
+    std::vector<std::string> args = {"bench", engine.string(), "--batch", "5",      "--warmup",
+                                     "2",     "--iterations",  "5",       "--json", "--quiet"};
     if (graph) args.push_back("--cuda-graph");
     const auto b = run_cli(args);
     ASSERT_EQ(b.status, 0) << TRTUTILS_CLI_DUMP(b);

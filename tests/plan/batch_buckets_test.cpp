@@ -84,7 +84,7 @@ TEST(SelectBucket, PicksTheEqualBucketElseTheSmallestLargerOne) {
     std::int64_t batch;
     std::size_t bucket;
   };
-  const Case cases[] = {{1, 0}, {2, 1}, {3, 2}, {4, 2}, {5, 3},
+  const Case cases[] = {{1, 0}, {2, 1}, {3, 2}, {4, 2},  {5, 3},
                         {7, 3}, {8, 3}, {9, 4}, {13, 4}, {16, 4}};
   for (const Case& c : cases) {
     EXPECT_EQ(select_bucket(buckets, c.batch), c.bucket) << "batch " << c.batch;
@@ -171,14 +171,17 @@ TEST(MergeBatchBuckets, RefusesAnOutputWhoseAxisZeroIsNotTheBatch) {
     p.tensors[4].dims = {1, 4 * b};
     plans.emplace(b, std::move(p));
   }
-  const std::string message =
-      message_of<ModelError>([&] { (void)merge_batch_buckets(std::move(plans), {1, 1, 4}); });
+  const std::string message = message_of<ModelError>([&] {
+    (void)merge_batch_buckets(std::move(plans), {1, 1, 4});
+  });
   expect_contains(message, "output 'y' is [1, 4] at batch 1, [1, 16] at batch 4");
   expect_contains(message, "axis 0 is not the batch");
 }
 
 TEST(MergeBatchBuckets, KeysMustCoverOptAndMaxInsideTheRange) {
-  expect_contains(message_of<InvalidArgument>([] { (void)dynamic_plan({1, 8}, {1, 4, 8}); }),
+  expect_contains(message_of<InvalidArgument>([] {
+                    (void)dynamic_plan({1, 8}, {1, 4, 8});
+                  }),
                   "include opt (4) and max (8)");
   EXPECT_THROW((void)dynamic_plan({1, 4}, {1, 4, 8}), InvalidArgument);
   EXPECT_THROW((void)dynamic_plan({1, 4, 8}, {2, 4, 8}), InvalidArgument);

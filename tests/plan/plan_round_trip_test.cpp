@@ -138,7 +138,8 @@ TEST(PlanRoundTrip, FuzzerSeedPlansAreCurrent) {
       std::filesystem::path(TRTUTILS_TEST_DATA_DIR).parent_path().parent_path() / "fuzz" /
       "plan_seeds";
   const std::pair<const char*, Plan> seeds[] = {{"small.engine", testing::small_plan()},
-                                                {"rich.engine", rich_plan()}};
+                                                {"rich.engine", rich_plan()},
+                                                {"batch.engine", testing::batch_plan()}};
   for (const auto& [name, plan] : seeds) {
     if (std::getenv("TRTUTILS_WRITE_PLAN_SEEDS") != nullptr) write_plan(dir / name, plan);
     Plan back = read_plan(dir / name);

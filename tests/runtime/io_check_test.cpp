@@ -43,9 +43,8 @@ plan::TensorSpec batched(std::string name, std::vector<std::int64_t> sample) {
 }
 
 TEST(InferBatch, TakesAxisZeroOfTheBatchedInputsAndIgnoresStaticOnes) {
-  const std::vector<plan::TensorSpec> inputs = {batched("image", {3, 8, 8}),
-                                                spec("scale", DType::kFloat32, {2}),
-                                                batched("mask", {8})};
+  const std::vector<plan::TensorSpec> inputs = {
+      batched("image", {3, 8, 8}), spec("scale", DType::kFloat32, {2}), batched("mask", {8})};
   const std::vector<Shape> shapes = {{13, 3, 8, 8}, {2}, {13, 8}};
   EXPECT_EQ(infer_batch(inputs, shapes), 13);
   const std::vector<plan::TensorSpec> fixed = {spec("x", DType::kFloat32, {2, 3})};
@@ -54,22 +53,29 @@ TEST(InferBatch, TakesAxisZeroOfTheBatchedInputsAndIgnoresStaticOnes) {
 
 TEST(InferBatch, OutsideTheRangeNamesTheInputTheBatchAndTheRange) {
   const std::vector<plan::TensorSpec> inputs = {batched("image", {3, 8, 8})};
-  const std::string above = error_of([&] { (void)infer_batch(inputs, std::vector<Shape>{{17, 3, 8, 8}}); });
+  const std::string above = error_of([&] {
+    (void)infer_batch(inputs, std::vector<Shape>{{17, 3, 8, 8}});
+  });
   EXPECT_NE(above.find("input 'image' [17, 3, 8, 8]: batch 17 is outside the engine's range 1..16"),
             std::string::npos)
       << above;
-  const std::string zero = error_of([&] { (void)infer_batch(inputs, std::vector<Shape>{{0, 3, 8, 8}}); });
+  const std::string zero = error_of([&] {
+    (void)infer_batch(inputs, std::vector<Shape>{{0, 3, 8, 8}});
+  });
   EXPECT_NE(zero.find("batch 0 is outside the engine's range 1..16"), std::string::npos) << zero;
 }
 
 TEST(InferBatch, BatchedInputsMustAgree) {
   const std::vector<plan::TensorSpec> inputs = {batched("a", {2}), batched("b", {2})};
-  const std::string message =
-      error_of([&] { (void)infer_batch(inputs, std::vector<Shape>{{4, 2}, {3, 2}}); });
+  const std::string message = error_of([&] {
+    (void)infer_batch(inputs, std::vector<Shape>{{4, 2}, {3, 2}});
+  });
   EXPECT_NE(message.find("input 'b' [3, 2] has batch 3 but input 'a' has batch 4"),
             std::string::npos)
       << message;
-  const std::string scalar = error_of([&] { (void)infer_batch(inputs, std::vector<Shape>{{}, {3, 2}}); });
+  const std::string scalar = error_of([&] {
+    (void)infer_batch(inputs, std::vector<Shape>{{}, {3, 2}});
+  });
   EXPECT_NE(scalar.find("input 'a': expected shape [?, 2] (? = the batch), got a scalar"),
             std::string::npos)
       << scalar;

@@ -43,7 +43,8 @@ struct EngineMemory {
   std::uint64_t arena_bytes = 0;      ///< per ExecutionContext: activations
   std::uint64_t workspace_bytes = 0;  ///< per ExecutionContext: cuDNN / cuBLASLt scratch
   /// Per ExecutionContext, dynamic-batch engines only: a max-batch copy of
-  /// every batched input and output, for batches between buckets.
+  /// every batched input and output, for batches between buckets (0 when
+  /// every batch of the range is a bucket).
   std::uint64_t padded_io_bytes = 0;
 };
 
