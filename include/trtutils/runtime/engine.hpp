@@ -63,7 +63,8 @@ std::vector<std::string> known_layer_kinds();
 /// Every check loading runs before it touches the GPU, in this order:
 /// validate_plan; every layer kind known ("layer 'x' uses kernel 'y' which
 /// this runtime does not know: rebuild the engine with this version");
-/// static shapes only; check_plan_compatible with `device_arch` and
+/// static shapes only (a dynamic-batch plan: every bucket checked, and no
+/// data-dependent extents); check_plan_compatible with `device_arch` and
 /// `library_version`. Throws ModelError.
 void check_plan_runnable(const plan::Plan& plan, std::string_view device_arch,
                          std::string_view library_version = kVersionString);
