@@ -48,7 +48,7 @@ package() {
 }
 
 run() {
-  [[ -f .gpu/bin.tgz && ! -d .gpu/bin ]] && tar -C .gpu -xzf .gpu/bin.tgz  # packed by gpu-check.sh
+  [[ -f .gpu/bin.tgz ]] && tar -C .gpu -xzf .gpu/bin.tgz  # packed by gpu-check.sh
   local out=${OUT:-$PWD/bench-out}
   local python=${PYTHON:-python3}
   mkdir -p "$out"

@@ -7,7 +7,8 @@
 #   scripts/gpu-check.sh run       # there: runs everything from .gpu/ (gtest binaries,
 #                                  # the demo, DLPack<->PyTorch, GPU conformance of the
 #                                  # ONNX node tests, compute-sanitizer memcheck on a
-#                                  # conformance subset), writes logs under $OUT (or
+#                                  # conformance subset, NMS vs torchvision, YOLO end
+#                                  # to end vs PyTorch), writes logs under $OUT (or
 #                                  # ./gpu-check-out), and ends with
 #                                  # "gpu-check: N passed, N failed, N skipped"
 # Whole-model checks and benchmarks: scripts/model-check.sh, scripts/bench.sh.
@@ -31,7 +32,8 @@ package() {
   for extra in build-gpu/examples/scale_swap_transpose build-gpu/tools/onnx_conformance/trtutils-conformance \
                build-gpu/tools/gpu_conformance/trtutils-gpu-conformance build-gpu/tools/cli/trtutils \
                build-gpu/tools/model_check/trtutils-model-check build-gpu/tools/bench_engine/trtutils-bench-engine \
-               build-gpu/tools/bench_preprocess/trtutils-bench-preprocess; do
+               build-gpu/tools/bench_preprocess/trtutils-bench-preprocess \
+               build-gpu/tools/nms_check/trtutils-nms-check build-gpu/tools/preprocess_check/trtutils-preprocess-check; do
     [[ -x $extra ]] && cp "$extra" .gpu/bin/
   done
   strip --strip-all .gpu/bin/* 2>/dev/null || true
@@ -40,11 +42,14 @@ package() {
   # The PyTorch DLPack test: a ctypes bridge library and its script.
   mkdir -p .gpu/python
   cp build-gpu/tests/python/libtrtutils_dlpack_pytest.so tests/python/test_dlpack_torch.py .gpu/python/
-  # Project-external shared libraries that the GPU machine lacks (ONNX,
+  # NMS vs torchvision and YOLO end to end vs PyTorch (which exports the model
+  # with export_models.py, found beside it).
+  cp tests/python/nms_vs_torchvision.py tests/python/yolo_end_to_end.py bench/models/export_models.py .gpu/python/
+  # Project-external shared libraries that the GPU machine lacks (ONNX, stb,
   # protobuf): everything ldd resolves outside libc's and CUDA's own.
   for bin in .gpu/bin/*; do
     ldd "$bin" | awk '/=> \//{print $3}'
-  done | sort -u | grep -E 'libonnx|libprotobuf' | xargs -r -I{} cp -L {} .gpu/lib/
+  done | sort -u | grep -E 'libonnx|libprotobuf|libstb' | xargs -r -I{} cp -L {} .gpu/lib/
   # Compressed, the binaries fit the transfer limit with room to spare.
   tar -C .gpu -czf .gpu/bin.tgz bin && rm -rf .gpu/bin
   du -sh .gpu
@@ -52,7 +57,7 @@ package() {
 
 run() {
   local out=${OUT:-$PWD/gpu-check-out}
-  [[ -f .gpu/bin.tgz && ! -d .gpu/bin ]] && tar -C .gpu -xzf .gpu/bin.tgz
+  [[ -f .gpu/bin.tgz ]] && tar -C .gpu -xzf .gpu/bin.tgz
   mkdir -p "$out"
   local log=$out/gpu-check.log
   local nvidia_libs
@@ -73,12 +78,27 @@ run() {
     .gpu/bin/scale_swap_transpose >>"$log" 2>&1
     echo "=== demo exit $?" >>"$log"
   fi
+  local python=/opt/torch/.venv/bin/python3  # torch's venv (see nvidia_libs) if there is one
+  [[ -x $python ]] || python=python3
   if [[ -f .gpu/python/test_dlpack_torch.py ]]; then
     echo "=== dlpack-torch" >>"$log"
-    local python=/opt/torch/.venv/bin/python3  # torch's venv (see nvidia_libs) if there is one
-    [[ -x $python ]] || python=python3
     timeout 300 "$python" .gpu/python/test_dlpack_torch.py .gpu/python/libtrtutils_dlpack_pytest.so >>"$log" 2>&1
     echo "=== dlpack-torch exit $?" >>"$log"
+  fi
+  # Our NMS (GPU and CPU) vs torchvision.ops.nms on crowded random boxes.
+  if [[ -x .gpu/bin/trtutils-nms-check && -f .gpu/python/nms_vs_torchvision.py ]]; then
+    echo "=== nms-vs-torchvision" >>"$log"
+    timeout 300 "$python" .gpu/python/nms_vs_torchvision.py --tool .gpu/bin/trtutils-nms-check \
+      --work /tmp/trtutils-nms-vs-torchvision >>"$log" 2>&1
+    echo "=== nms-vs-torchvision exit $?" >>"$log"
+  fi
+  # trtutils detect (fp32 asserted, fp16 reported) vs the same model and pipeline in PyTorch.
+  if [[ -x .gpu/bin/trtutils && -f .gpu/python/yolo_end_to_end.py ]]; then
+    echo "=== yolo-end-to-end" >>"$log"
+    timeout 420 "$python" .gpu/python/yolo_end_to_end.py --trtutils .gpu/bin/trtutils \
+      --preprocess-check .gpu/bin/trtutils-preprocess-check --work /tmp/trtutils-yolo-end-to-end \
+      >>"$log" 2>&1
+    echo "=== yolo-end-to-end exit $?" >>"$log"
   fi
   if [[ -x .gpu/bin/trtutils-gpu-conformance && -f .gpu/node-data.tgz ]]; then
     rm -rf /tmp/trtutils-node-data && mkdir -p /tmp/trtutils-node-data

@@ -9,7 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   libdlpack-dev nlohmann-json3-dev libcli11-dev libstb-dev
-  clang libclang-rt-14-dev python3
+  libopencv-core-dev
+  clang libclang-rt-14-dev python3 python3-numpy
 )
 
 missing=()

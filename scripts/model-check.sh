@@ -44,7 +44,7 @@ package() {
 }
 
 run() {
-  [[ -f .gpu/bin.tgz && ! -d .gpu/bin ]] && tar -C .gpu -xzf .gpu/bin.tgz  # packed by gpu-check.sh
+  [[ -f .gpu/bin.tgz ]] && tar -C .gpu -xzf .gpu/bin.tgz  # packed by gpu-check.sh
   local out=${OUT:-$PWD/model-check-out}
   local models_dir=${OUT_DIR:-/tmp/trtutils-models}
   local models=${MODELS:-$all_models}

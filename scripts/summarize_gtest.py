@@ -6,6 +6,9 @@ as does a demo that exited non-zero (read from the log's '=== demo exit N').
 The PyTorch DLPack test's own 'dlpack-torch: N passed, N failed' line (between
 '=== dlpack-torch' and '=== dlpack-torch exit N') adds to the totals; a missing
 line, or a non-zero exit that the line does not account for, is one failure.
+The NMS-vs-torchvision check ('nms-vs-torchvision: N passed, N failed') counts
+the same way; the YOLO end-to-end check ('yolo-end-to-end: PASS|FAIL ...') is
+one test.
 The GPU conformance run's 'gpu-conformance: N passed, N failed' line (between
 '=== gpu-conformance' and '=== gpu-conformance end') adds its counts; the
 memcheck run ('=== memcheck exit N') is one test: passed when its
@@ -24,21 +27,28 @@ failures = []
 for exit_line in re.finditer(r"^=== (\S+) exit (\d+)$", log, re.M):
     name, code = exit_line.group(1), int(exit_line.group(2))
     report = json_dir / f"{name}.json"
-    if name == "dlpack-torch":
-        start = log.rfind("=== dlpack-torch\n", 0, exit_line.start())
+    if name in ("dlpack-torch", "nms-vs-torchvision", "yolo-end-to-end"):
+        start = log.rfind(f"=== {name}\n", 0, exit_line.start())
         section = log[start:exit_line.start()] if start >= 0 else ""
-        summary = re.search(r"^dlpack-torch: (\d+) passed, (\d+) failed$", section, re.M)
-        names = [m.group(1).rstrip(":") for m in re.finditer(r"^FAILED (\S+)", section, re.M)]
-        if summary is None:
+        summary = re.search(rf"^{name}: (\d+) passed, (\d+) failed$", section, re.M)
+        verdict = re.search(rf"^{name}: (PASS|FAIL)\b", section, re.M)
+        if summary is None and verdict is None:
             failed += 1
-            failures.append(f"dlpack-torch (no summary line, exit {code})")
+            failures.append(f"{name} (no summary line, exit {code})")
             continue
-        passed += int(summary.group(1))
-        failed += int(summary.group(2))
-        failures += [f"dlpack-torch:{n}" for n in names]
-        if int(summary.group(2)) == 0 and code != 0:
+        if summary is not None:
+            ok, bad = int(summary.group(1)), int(summary.group(2))
+            names = [m.group(1).rstrip(":") for m in re.finditer(r"^FAILED (\S+)", section, re.M)]
+            failures += [f"{name}:{n}" for n in names] if bad else []
+        else:
+            ok, bad = (1, 0) if verdict.group(1) == "PASS" else (0, 1)
+            if bad:
+                failures.append(f"{name} (see its section of the log)")
+        passed += ok
+        failed += bad
+        if bad == 0 and code != 0:
             failed += 1
-            failures.append(f"dlpack-torch (exit {code} after all tests passed)")
+            failures.append(f"{name} (exit {code} after all tests passed)")
         continue
     if name == "memcheck":
         if code == 0:

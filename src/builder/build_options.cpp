@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <set>
 
 #include "trtutils/core/error.hpp"
@@ -65,6 +66,15 @@ void validate_options(const BuildOptions& options) {
                    b.min, "/", b.opt, "/", b.max, " (min/opt/max) needs 1 <= min <= opt <= max");
     (void)batch_buckets(b);
   }
+  for (const std::string& pattern : options.fp32_nodes) {
+    try {
+      std::regex compiled(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      throw InvalidArgument(detail::concat("BuildOptions: fp32_nodes pattern '", pattern,
+                                           "' is not a regular expression (", e.what(),
+                                           "); give an ECMAScript regex such as \"^/layer1/\""));
+    }
+  }
   for (const auto& [name, tensor] : options.constant_inputs) {
     TRTUTILS_CHECK(!name.empty(), "BuildOptions: a constant input has an empty name");
     TRTUTILS_CHECK(!tensor.empty(), "BuildOptions: constant input '", name, "' holds no tensor");
@@ -94,6 +104,11 @@ std::map<std::string, std::string> describe_options(const BuildOptions& options)
     constants += detail::concat(constants.empty() ? "" : ", ", name);
   }
   if (!constants.empty()) text["constant_inputs"] = constants;
+  std::string fp32;
+  for (const std::string& pattern : options.fp32_nodes) {
+    fp32 += detail::concat(fp32.empty() ? "" : " ", pattern);
+  }
+  if (!fp32.empty()) text["fp32_nodes"] = fp32;
   return text;
 }
 

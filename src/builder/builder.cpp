@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <regex>
 #include <set>
 
 #include "builder/autotune.hpp"
@@ -69,6 +70,7 @@ void bind_graph_io(const ir::Graph& graph, PlanAssembler& assembler) {
         plan::TensorKind::kActivation);
     assembler.add_cast(detail::concat("cast_input:", in->name()), id, cast);
     assembler.bind(in, cast);
+    assembler.set_converted(in, id);  // fp32 nodes read the input as given
   }
   for (const ir::Value* out : graph.outputs()) {
     if (!out->is_constant() && !assembler.tensor_of(out) && !ir::is_static(out->shape())) {
@@ -78,7 +80,7 @@ void bind_graph_io(const ir::Graph& graph, PlanAssembler& assembler) {
       continue;
     }
     const bool direct = !out->is_constant() && !assembler.tensor_of(out) &&
-                        assembler.device_dtype(out->dtype()) == out->dtype();
+                        assembler.value_dtype(*out) == out->dtype();
     if (direct) {
       assembler.bind(out, assembler.add_tensor(out->name(), out->dtype(),
                                                ir::to_static(*out->shape()),
@@ -86,7 +88,7 @@ void bind_graph_io(const ir::Graph& graph, PlanAssembler& assembler) {
     } else if (!out->is_constant() && !assembler.tensor_of(out)) {
       // Computed in the build precision, cast to the declared dtype at the end;
       // the output's own name stays free for its engine output tensor.
-      const DType device = assembler.device_dtype(out->dtype());
+      const DType device = assembler.value_dtype(*out);
       assembler.bind(out, assembler.add_tensor(detail::concat(out->name(), ":", dtype_name(device)),
                                                device, ir::to_static(*out->shape()),
                                                plan::TensorKind::kActivation));
@@ -167,6 +169,23 @@ void check_lowerings_exist(const ir::Graph& graph, const ops::OpRegistry& regist
   }
 }
 
+/// The nodes BuildOptions::fp32_nodes keeps in f32 (none in an fp32 build).
+std::set<const ir::Node*> select_fp32_nodes(const ir::Graph& graph, const BuildOptions& options) {
+  std::set<const ir::Node*> selected;
+  if (options.precision == plan::Precision::kFloat32 || options.fp32_nodes.empty()) return selected;
+  std::vector<std::regex> patterns;
+  for (const std::string& p : options.fp32_nodes) patterns.emplace_back(p, std::regex::ECMAScript);
+  for (const ir::Node* node : graph.nodes()) {
+    for (const std::regex& pattern : patterns) {
+      if (std::regex_search(node->name(), pattern)) {
+        selected.insert(node);
+        break;
+      }
+    }
+  }
+  return selected;
+}
+
 void lower_nodes(const ir::Graph& graph, const ops::OpRegistry& registry,
                  const FusedSubgraphs& fused, PlanAssembler& assembler, const Progress& progress) {
   std::set<const ir::Value*> dynamic_values;
@@ -176,6 +195,8 @@ void lower_nodes(const ir::Graph& graph, const ops::OpRegistry& registry,
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const ir::Node& node = *nodes[i];
     try {
+      assembler.set_layer_precision(assembler.is_fp32_node(&node) ? plan::Precision::kFloat32
+                                                                   : assembler.precision());
       NodeLoweringContext ctx(node, graph.opset(), assembler, dynamic_values);
       if (is_fused_elementwise(node)) {
         lower_fused_elementwise(ctx, *fused.by_node.at(node.name()));
@@ -236,6 +257,7 @@ plan::Plan build_for_one_batch(ir::Graph graph, const BuildOptions& options,
   progress("lower", 0.15);
   check_lowerings_exist(graph, registry);
   PlanAssembler assembler(options.precision);
+  assembler.set_fp32_nodes(select_fp32_nodes(graph, options));
   bind_graph_io(graph, assembler);
   lower_nodes(graph, registry, fused, assembler, progress);
   finish_graph_outputs(graph, assembler);

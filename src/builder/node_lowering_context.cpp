@@ -27,7 +27,8 @@ NodeLoweringContext::NodeLoweringContext(const ir::Node& node, std::int64_t opse
       opset_(opset),
       assembler_(assembler),
       dynamic_values_(dynamic_values),
-      first_layer_(assembler.plan().layers.size()) {
+      first_layer_(assembler.plan().layers.size()),
+      fp32_(assembler.is_fp32_node(&node)) {
   for (const ir::Value* in : node_.inputs()) {
     if (in && dynamic_values_.count(in)) {
       unsupported(detail::concat("input '", in->name(),
@@ -40,7 +41,15 @@ NodeLoweringContext::NodeLoweringContext(const ir::Node& node, std::int64_t opse
 ops::GpuTensor NodeLoweringContext::input(std::size_t i) const {
   const ir::Value* value = node_.input(i);
   if (!value) return {};
-  return describe(assembler_, assembler_.tensor_for(*value), *value);
+  // Each node reads its inputs in its own precision: an fp32 node reads f32
+  // (weights kept f32, activations converted once), the others the build's.
+  const DType want = fp32_ ? value->dtype() : assembler_.device_dtype(value->dtype());
+  if (value->is_constant()) {
+    if (!fp32_) return describe(assembler_, assembler_.tensor_for(*value), *value);
+    const plan::TensorId id = assembler_.add_constant(value->name(), value->constant(), want);
+    return describe(assembler_, id, *value);
+  }
+  return describe(assembler_, assembler_.tensor_as(*value, want), *value);
 }
 
 const HostTensor* NodeLoweringContext::input_constant(std::size_t i) const {
@@ -61,7 +70,9 @@ ops::GpuTensor NodeLoweringContext::add_scratch(DType dtype, Shape shape) {
 }
 
 ops::GpuTensor NodeLoweringContext::add_constant(HostTensor value) {
-  const plan::TensorId id = assembler_.add_constant(node_.name() + ":constant", value);
+  const plan::TensorId id =
+      fp32_ ? assembler_.add_constant(node_.name() + ":constant", value, value.dtype())
+            : assembler_.add_constant(node_.name() + ":constant", value);
   return {id, assembler_.plan().tensor(id).dtype, value.shape()};
 }
 

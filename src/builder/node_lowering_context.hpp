@@ -21,7 +21,10 @@ class NodeLoweringContext final : public ops::LoweringContext {
 
   const ir::Node& node() const override { return node_; }
   std::int64_t opset() const override { return opset_; }
-  plan::Precision precision() const override { return assembler_.precision(); }
+  /// kFloat32 for a node kept in fp32 (BuildOptions::fp32_nodes), else the build's.
+  plan::Precision precision() const override {
+    return fp32_ ? plan::Precision::kFloat32 : assembler_.precision();
+  }
 
   std::size_t input_count() const override { return node_.inputs().size(); }
   bool has_input(std::size_t i) const override { return node_.input(i) != nullptr; }
@@ -57,6 +60,7 @@ class NodeLoweringContext final : public ops::LoweringContext {
   PlanAssembler& assembler_;
   std::set<const ir::Value*>& dynamic_values_;
   std::size_t first_layer_;
+  bool fp32_;
   std::size_t scratch_count_ = 0;
   struct DynamicExtent {
     plan::TensorId count;

@@ -13,7 +13,8 @@ namespace trtutils::builder {
 
 namespace lk = plan::layer_kinds;
 
-PlanAssembler::PlanAssembler(plan::Precision precision) : precision_(precision) {
+PlanAssembler::PlanAssembler(plan::Precision precision)
+    : precision_(precision), layer_precision_(precision) {
   plan_.header.precision = precision;
 }
 
@@ -52,8 +53,36 @@ plan::TensorId PlanAssembler::add_tensor(const std::string& name, DType dtype, c
   return plan_.tensors.back().id;
 }
 
+DType PlanAssembler::value_dtype(const ir::Value& value) const {
+  return is_fp32_node(value.producer()) ? value.dtype() : device_dtype(value.dtype());
+}
+
+void PlanAssembler::set_converted(const ir::Value* value, plan::TensorId id) {
+  converted_[{value, plan_.tensors.at(id).dtype}] = id;
+}
+
+plan::TensorId PlanAssembler::tensor_as(const ir::Value& value, DType dtype) {
+  const plan::TensorId own = tensor_for(value);
+  if (plan_.tensors.at(own).dtype == dtype) return own;
+  const auto key = std::make_pair(&value, dtype);
+  if (const auto it = converted_.find(key); it != converted_.end()) return it->second;
+  TRTUTILS_CHECK(written(own) || is_empty(own), "value '", value.name(),
+                 "' is read as ", dtype_name(dtype), " before anything writes it");
+  const plan::TensorId copy =
+      add_tensor(detail::concat(value.name(), ":", dtype_name(dtype)), dtype,
+                 Shape(plan_.tensors.at(own).dims.begin(), plan_.tensors.at(own).dims.end()),
+                 plan::TensorKind::kActivation);
+  add_cast(detail::concat("cast:", value.name(), ":", dtype_name(dtype)), own, copy);
+  converted_.emplace(key, copy);
+  return copy;
+}
+
 plan::TensorId PlanAssembler::add_constant(const std::string& name, const HostTensor& value) {
-  const DType dtype = device_dtype(value.dtype());
+  return add_constant(name, value, device_dtype(value.dtype()));
+}
+
+plan::TensorId PlanAssembler::add_constant(const std::string& name, const HostTensor& value,
+                                           DType dtype) {
   HostTensor data = dtype == value.dtype() ? value : value.cast(dtype);
   const std::string_view bytes(static_cast<const char*>(data.data()), data.byte_size());
   const std::string key = detail::concat(dtype_name(dtype), shape_to_string(data.shape()), ":",
@@ -126,7 +155,7 @@ plan::TensorId PlanAssembler::tensor_for(const ir::Value& value) {
   if (value.is_constant()) {
     id = add_constant(value.name(), value.constant());
   } else {
-    const DType device = device_dtype(value.dtype());
+    const DType device = value_dtype(value);
     if (deferred_outputs_.count(&value) && device == value.dtype()) {
       id = add_tensor(value.name(), device, static_shape(value), plan::TensorKind::kOutput);
     } else if (deferred_outputs_.count(&value)) {
@@ -176,7 +205,7 @@ void PlanAssembler::add_layer(plan::LayerDesc layer) {
                    "' writes tensor #", id, " that is already written (or is an input/constant)");
     written_[id] = true;
   }
-  if (layer.precision == plan::Precision::kFloat32) layer.precision = precision_;
+  if (layer.precision == plan::Precision::kFloat32) layer.precision = layer_precision_;
   plan_.layers.push_back(std::move(layer));
 }
 

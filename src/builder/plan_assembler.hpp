@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -22,12 +23,30 @@ class PlanAssembler {
   /// bf16 in fp16 / bf16 builds; everything else stays.
   DType device_dtype(DType dtype) const noexcept;
 
+  /// Nodes computed in f32 whatever the build precision (BuildOptions::fp32_nodes).
+  void set_fp32_nodes(std::set<const ir::Node*> nodes) { fp32_nodes_ = std::move(nodes); }
+  bool is_fp32_node(const ir::Node* node) const { return node && fp32_nodes_.count(node) != 0; }
+  /// The dtype of the tensor a value's producer writes: its IR dtype when the
+  /// producer is an fp32 node, else device_dtype.
+  DType value_dtype(const ir::Value& value) const;
+  /// The value as a tensor of `dtype`: its own tensor when that has the
+  /// dtype, else a converted copy made once (a cast layer after the value is
+  /// written) and shared by every later reader wanting that dtype.
+  plan::TensorId tensor_as(const ir::Value& value, DType dtype);
+  /// Registers `id` as the value's copy in `id`'s dtype (a graph input's
+  /// engine tensor stands for its f32 copy, so fp32 nodes read it uncast).
+  void set_converted(const ir::Value* value, plan::TensorId id);
+  /// Layers added from now on record this precision (fp32 nodes: kFloat32).
+  void set_layer_precision(plan::Precision precision) { layer_precision_ = precision; }
+
   /// A new tensor; `name` is made unique.
   plan::TensorId add_tensor(const std::string& name, DType dtype, const Shape& dims,
                             plan::TensorKind kind);
   /// A constant tensor holding `value` converted to device_dtype(value.dtype());
   /// identical constants (dtype, shape, bytes) share one tensor.
   plan::TensorId add_constant(const std::string& name, const HostTensor& value);
+  /// The same, stored in `dtype` (an fp32 node's weights keep f32).
+  plan::TensorId add_constant(const std::string& name, const HostTensor& value, DType dtype);
 
   /// A graph output left unbound by bind_graph_io because its declared shape
   /// is not static (data-dependent): tensor_for makes it the kOutput tensor.
@@ -88,6 +107,9 @@ class PlanAssembler {
   std::map<plan::TensorId, HostTensor> constants_;
   std::map<std::string, plan::TensorId> constant_by_content_;
   std::vector<bool> written_;
+  std::set<const ir::Node*> fp32_nodes_;
+  std::map<std::pair<const ir::Value*, DType>, plan::TensorId> converted_;
+  plan::Precision layer_precision_;
 };
 
 }  // namespace trtutils::builder

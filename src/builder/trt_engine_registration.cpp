@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace {
 
 constexpr const char* kKeys =
     "precision, max_workspace_bytes, target_arch, autotune, fuse, batch, timing_cache, "
-    "kernel_cache_dir";
+    "kernel_cache_dir, fp32_nodes (regexes separated by spaces)";
 
 std::uint64_t parse_count(const std::string& key, const std::string& text) {
   std::size_t used = 0;
@@ -78,6 +79,9 @@ BuildOptions build_options_from_strings(const std::map<std::string, std::string>
       o.timing_cache = value;
     } else if (key == "kernel_cache_dir") {
       o.kernel_cache_dir = value;
+    } else if (key == "fp32_nodes") {
+      std::istringstream patterns(value);
+      for (std::string p; patterns >> p;) o.fp32_nodes.push_back(p);
     } else {
       TRTUTILS_CHECK(false, "unknown build option '", key, "' (known: ", kKeys, ")");
     }

@@ -2,10 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
 
 #include "trtutils/core/error.hpp"
 #include "trtutils/tensor/half.hpp"
+
+namespace {
+// src/image/preprocess_kernel.cuh, embedded by src/CMakeLists.txt.
+constexpr const char* kKernelBody =
+#include "image/preprocess_kernel_source.inc"
+    ;
+}  // namespace
 
 namespace trtutils::image {
 
@@ -202,87 +211,163 @@ std::string generate_preprocess_source(const PreprocessKernelConfig& config) {
        (config.channel_order == ChannelOrder::kRGB ? "RGB" : "BGR") +
        " order.\n// Formulas: include/trtutils/image/preprocess.hpp (compile with --fmad=false).\n";
   if (f16) s += "#include <cuda_fp16.h>\n";
-  s += "struct ImageParams {\n"
-       "  unsigned long long source; unsigned long long stride;\n"
-       "  int sw, sh, rw, rh, left, top;\n"
-       "  float scale_x, scale_y;\n"
-       "};\n"
-       "struct Normalisation { float mul[3]; float add[3]; };\n";
-  s += detail::concat("#define CHANNELS ", channels, "\n#define BPP ", bpp, "\n");
-  s += std::string("typedef ") + (f16 ? "__half" : "float") + " out_t;\n";
-  s += f16 ? "__device__ __forceinline__ out_t to_out(float v) { return __float2half_rn(v); }\n"
-           : "__device__ __forceinline__ out_t to_out(float v) { return v; }\n";
-  s += detail::concat("__device__ __forceinline__ int source_channel(int c) { ",
+  s += detail::concat(
+      "#define CHANNELS ", channels, "\n#define BPP ", bpp, "\n#define NCHW ",
+      config.layout == TensorLayout::kNCHW ? 1 : 0, "\n#define TILE_ROWS ", kPreprocessTileRows,
+      "\n#define TILE_WIDTH ", kPreprocessTileWidth, "\n#define PIXELS_PER_THREAD ",
+      kPreprocessPixelsPerThread, "\n#define INLINE_IMAGES ", kPreprocessInlineImages,
+      "\n#define TU_DEVICE __device__ __forceinline__\n#define UNROLL _Pragma(\"unroll\")\n");
+  if (f16) {
+    s += "typedef __half out_t;\n"
+         "TU_DEVICE out_t to_out(float v) { return __float2half_rn(v); }\n"
+         "TU_DEVICE unsigned pack2(float a, float b) {\n"
+         "  return (unsigned)__half_as_ushort(__float2half_rn(a)) |\n"
+         "         ((unsigned)__half_as_ushort(__float2half_rn(b)) << 16);\n"
+         "}\n"
+         "TU_DEVICE void store4(out_t* p, float a, float b, float c, float d) {\n"
+         "  *(uint2*)p = make_uint2(pack2(a, b), pack2(c, d));\n"
+         "}\n";
+  } else {
+    s += "typedef float out_t;\n"
+         "TU_DEVICE out_t to_out(float v) { return v; }\n"
+         "TU_DEVICE void store4(out_t* p, float a, float b, float c, float d) {\n"
+         "  *(float4*)p = make_float4(a, b, c, d);\n"
+         "}\n";
+  }
+  s += detail::concat("TU_DEVICE int source_channel(int c) { ",
                       channels == 1 ? "return 0;"
                       : source_channel(config.input_format, config.channel_order, 0) == 0
                           ? "return c;"
                           : "return 2 - c;",
                       " }\n");
-  s += R"(
-struct Tap { int lo; int hi; float weight; };
-__device__ __forceinline__ Tap tap(int d, float scale, int size) {
-  const float f = ((float)d + 0.5f) * scale - 0.5f;
-  const float fl = floorf(f);
-  Tap t;
-  t.lo = (int)fl;
-  t.weight = f - fl;
-  if (t.lo < 0) { t.lo = 0; t.weight = 0.0f; }
-  if (t.lo >= size - 1) { t.lo = size - 1; t.weight = 0.0f; }
-  t.hi = min(t.lo + 1, size - 1);
-  return t;
-}
-
-extern "C" __global__ void trtutils_preprocess(const ImageParams* __restrict__ table,
-                                               out_t* __restrict__ out, Normalisation norm,
-                                               float pad_value, int out_w, int out_h) {
-  const int x = blockIdx.x * blockDim.x + threadIdx.x;
-  const int y = blockIdx.y * blockDim.y + threadIdx.y;
-  const int b = blockIdx.z;
-  if (x >= out_w || y >= out_h) return;
-  const ImageParams p = table[b];
-  float v[CHANNELS];
-  const int dx = x - p.left;
-  const int dy = y - p.top;
-  if (dx >= 0 && dy >= 0 && dx < p.rw && dy < p.rh) {
-    const Tap tx = tap(dx, p.scale_x, p.sw);
-    const Tap ty = tap(dy, p.scale_y, p.sh);
-    const unsigned char* base = (const unsigned char*)p.source;
-    const unsigned char* row0 = base + (unsigned long long)ty.lo * p.stride;
-    const unsigned char* row1 = base + (unsigned long long)ty.hi * p.stride;
-#pragma unroll
-    for (int c = 0; c < CHANNELS; ++c) {
-      const int k = source_channel(c);
-      const float p00 = (float)__ldg(row0 + tx.lo * BPP + k);
-      const float p01 = (float)__ldg(row0 + tx.hi * BPP + k);
-      const float p10 = (float)__ldg(row1 + tx.lo * BPP + k);
-      const float p11 = (float)__ldg(row1 + tx.hi * BPP + k);
-      const float top = fmaf(tx.weight, p01 - p00, p00);
-      const float bot = fmaf(tx.weight, p11 - p10, p10);
-      v[c] = fmaf(ty.weight, bot - top, top);
-    }
-  } else {
-#pragma unroll
-    for (int c = 0; c < CHANNELS; ++c) v[c] = pad_value;
-  }
-)";
-  if (config.layout == TensorLayout::kNCHW) {
-    s += R"(  const unsigned long long plane = (unsigned long long)out_w * out_h;
-  out_t* dst = out + (unsigned long long)b * CHANNELS * plane + (unsigned long long)y * out_w + x;
-#pragma unroll
-  for (int c = 0; c < CHANNELS; ++c) dst[c * plane] = to_out(fmaf(v[c], norm.mul[c], norm.add[c]));
-}
-)";
-  } else {
-    s += R"(  out_t* dst = out + (((unsigned long long)b * out_h + y) * out_w + x) * CHANNELS;
-#pragma unroll
-  for (int c = 0; c < CHANNELS; ++c) dst[c] = to_out(fmaf(v[c], norm.mul[c], norm.add[c]));
-}
-)";
-  }
+  s += "TU_DEVICE unsigned char load_u8(const unsigned char* p) { return __ldg(p); }\n"
+       "TU_DEVICE uint4 load_16(const unsigned char* p) { return __ldg((const uint4*)p); }\n"
+       "TU_DEVICE void store_16(unsigned char* p, uint4 v) { *(uint4*)p = v; }\n";
+  s += kKernelBody;
   return s;
 }
 
+PreprocessImageParams preprocess_image_params(const ImageView& image,
+                                              const PreprocessOptions& options) {
+  const ImageTransform t = compute_transform(image.width, image.height, options);
+  PreprocessImageParams p;
+  p.source = reinterpret_cast<std::uint64_t>(image.data);
+  p.stride_bytes = image.row_stride();
+  p.source_width = image.width;
+  p.source_height = image.height;
+  p.resized_width = t.resized_width;
+  p.resized_height = t.resized_height;
+  p.pad_left = t.pad_left;
+  p.pad_top = t.pad_top;
+  p.scale_x = static_cast<float>(static_cast<double>(image.width) / t.resized_width);
+  p.scale_y = static_cast<float>(static_cast<double>(image.height) / t.resized_height);
+  return p;
+}
+
+PreprocessLaunch plan_preprocess_launch(std::span<const PreprocessImageParams> images,
+                                        PixelFormat format, const PreprocessOptions& options,
+                                        const void* output) {
+  TRTUTILS_CHECK(!images.empty() && images.size() <= 65535, "a batch of ", images.size(),
+                 " images does not fit one launch (1 to 65535); split it");
+  const int out_w = options.output_width;
+  const int out_h = options.output_height;
+  const auto tiles_y =
+      (static_cast<std::int64_t>(out_h) + kPreprocessTileRows - 1) / kPreprocessTileRows;
+  TRTUTILS_CHECK(tiles_y <= 65535, "output height ", out_h, " needs ", tiles_y,
+                 " blocks in y, more than a launch takes (65535); use at most ",
+                 65535 * kPreprocessTileRows, " rows");
+  PreprocessLaunch launch;
+  launch.params_by_value = preprocess_params_by_value(images.size());
+  const std::size_t vector_bytes =
+      static_cast<std::size_t>(kPreprocessPixelsPerThread) * dtype_size(options.output_dtype);
+  launch.vector_stores = out_w % kPreprocessPixelsPerThread == 0 &&
+                         reinterpret_cast<std::uintptr_t>(output) % vector_bytes == 0;
+  // A warp's 128 output columns read source columns [floor(f(d)), floor(f(d + 127)) + 1]:
+  // at most 127 * scale + 3 of them, plus one for float rounding; never more than sw.
+  const int bpp = bytes_per_pixel(format);
+  std::int64_t widest = 0;
+  for (const PreprocessImageParams& p : images) {
+    const double columns =
+        std::ceil((kPreprocessTileWidth - 1) * static_cast<double>(p.scale_x)) + 4.0;
+    const std::int64_t span =
+        static_cast<std::int64_t>(std::min(columns, static_cast<double>(p.source_width))) * bpp;
+    widest = std::max(widest, span);
+  }
+  const std::int64_t pitch = (widest + 15 + 15) / 16 * 16;
+  const std::int64_t rows_per_block = 2 * kPreprocessTileRows;
+  if (pitch * rows_per_block <= static_cast<std::int64_t>(kPreprocessMaxSharedBytes)) {
+    launch.row_pitch = static_cast<int>(pitch);
+    launch.shared_bytes = static_cast<std::size_t>(pitch * rows_per_block);
+  }
+  launch.grid_x = static_cast<unsigned>((out_w + kPreprocessTileWidth - 1) / kPreprocessTileWidth);
+  launch.grid_y = static_cast<unsigned>(tiles_y);
+  launch.grid_z = static_cast<unsigned>(images.size());
+  return launch;
+}
+
+std::size_t preprocess_source_bytes_read(const ImageView& image, const PreprocessOptions& options) {
+  check_options(options);
+  const ImageTransform t = compute_transform(image.width, image.height, options);
+  const float scale_x = static_cast<float>(static_cast<double>(image.width) / t.resized_width);
+  const float scale_y = static_cast<float>(static_cast<double>(image.height) / t.resized_height);
+  const std::size_t bpp = static_cast<std::size_t>(bytes_per_pixel(image.format));
+  const std::size_t stride = image.row_stride();
+  // The kernel's rule: an upper tap of weight 0 is not read.
+  std::vector<char> row_read(static_cast<std::size_t>(image.height), 0);
+  for (int dy = 0; dy < t.resized_height; ++dy) {
+    const Tap ty = tap(dy, scale_y, image.height);
+    row_read[static_cast<std::size_t>(ty.lo)] = 1;
+    if (ty.weight != 0.0f) row_read[static_cast<std::size_t>(ty.hi)] = 1;
+  }
+  // Column spans of the warps crossing the image (tiles start at output column 0).
+  std::vector<std::pair<std::size_t, std::size_t>> spans;  // bytes [first, last] within a row
+  for (int tile = 0; tile < options.output_width; tile += kPreprocessTileWidth) {
+    const int first = std::max(tile, t.pad_left);
+    const int last = std::min({tile + kPreprocessTileWidth, options.output_width,
+                               t.pad_left + t.resized_width}) -
+                     1;
+    if (first > last) continue;
+    const int lo = tap(first - t.pad_left, scale_x, image.width).lo;
+    const int last_lo = tap(last - t.pad_left, scale_x, image.width).lo;
+    const int hi = std::min(last_lo + 1, image.width - 1);
+    spans.emplace_back(static_cast<std::size_t>(lo) * bpp,
+                       static_cast<std::size_t>(hi + 1) * bpp - 1);
+  }
+  std::size_t bytes = 0;
+  std::vector<std::size_t> sectors;
+  for (std::size_t y = 0; y < row_read.size(); ++y) {
+    if (row_read[y] == 0) continue;
+    sectors.clear();
+    for (const auto& [first, last] : spans) {
+      for (std::size_t s = (y * stride + first) / 32; s <= (y * stride + last) / 32; ++s)
+        sectors.push_back(s);
+    }
+    std::sort(sectors.begin(), sectors.end());
+    bytes += 32 * static_cast<std::size_t>(std::unique(sectors.begin(), sectors.end()) -
+                                           sectors.begin());
+  }
+  return bytes;
+}
+
 // --- Preprocessor -----------------------------------------------------------
+
+namespace {
+// The kernel's LaunchParams (preprocess_kernel.cuh), field for field.
+struct LaunchParams {
+  Normalisation norm;
+  float pad_value = 0.0f;
+  int out_w = 0;
+  int out_h = 0;
+  int row_pitch = 0;
+  int vector_stores = 0;
+};
+static_assert(sizeof(LaunchParams) == 44);
+// The kernel's InlineTable.
+struct InlineTable {
+  PreprocessImageParams images[kPreprocessInlineImages];
+};
+static_assert(sizeof(InlineTable) == 48 * kPreprocessInlineImages);
+}  // namespace
 
 Preprocessor::Preprocessor(PreprocessOptions options)
     : options_(options), norm_(normalisation_of(options)) {
@@ -298,28 +383,33 @@ std::size_t Preprocessor::output_bytes(std::size_t batch, PixelFormat format) co
   return n;
 }
 
-const core::Kernel& Preprocessor::kernel_for(PixelFormat format) {
-  for (const auto& [f, k] : kernels_) {
-    if (f == format) return *k;
+const core::Kernel& Preprocessor::kernel_for(PixelFormat format, bool by_value) {
+  auto it = std::find_if(kernels_.begin(), kernels_.end(),
+                         [&](const CompiledKernels& k) { return k.format == format; });
+  if (it == kernels_.end()) {
+    kernels_.push_back({format, nullptr, nullptr});
+    it = std::prev(kernels_.end());
   }
-  const PreprocessKernelConfig config{format, options_.channel_order, options_.layout,
-                                      options_.output_dtype};
-  kernels_.emplace_back(
-      format, std::make_unique<core::Kernel>(generate_preprocess_source(config),
-                                             kPreprocessKernelName, preprocess_nvrtc_options()));
-  return *kernels_.back().second;
+  std::unique_ptr<core::Kernel>& kernel = by_value ? it->by_value : it->table;
+  if (!kernel) {
+    const PreprocessKernelConfig config{format, options_.channel_order, options_.layout,
+                                        options_.output_dtype};
+    // Both entry points share one source; the disk cache keeps each compiled once.
+    kernel = std::make_unique<core::Kernel>(
+        generate_preprocess_source(config),
+        by_value ? kPreprocessKernelName : kPreprocessTableKernelName, preprocess_nvrtc_options());
+  }
+  return *kernel;
 }
 
-void Preprocessor::reserve(std::size_t batch, std::size_t staging_bytes) {
-  const std::size_t table_bytes = batch * sizeof(PreprocessImageParams);
-  if (params_host_.size() < table_bytes) {
-    params_host_ = core::PinnedBuffer(table_bytes);
-    params_device_ = core::DeviceBuffer(table_bytes);
-    allocations_ += 2;
+void Preprocessor::wait_before_replacing_buffers() {
+  if (buffers_in_use_) {
+    buffers_read_->synchronize();
+    buffers_in_use_ = false;
   }
-  if (staging_bytes > staging_device_.size()) {
-    staging_device_ = core::DeviceBuffer(staging_bytes);
-    ++allocations_;
+  if (uploads_pending_) {
+    uploads_done_->synchronize();
+    uploads_pending_ = false;
   }
 }
 
@@ -344,7 +434,8 @@ void Preprocessor::run(std::span<const ImageView> images, void* output,
   TRTUTILS_CHECK(output != nullptr && output_capacity_bytes >= needed, "the output of ",
                  images.size(), " images needs ", needed, " bytes, the buffer holds ",
                  output_capacity_bytes);
-  const core::Kernel& kernel = kernel_for(format);
+  const bool by_value = preprocess_params_by_value(images.size());
+  const core::Kernel& kernel = kernel_for(format, by_value);
 
   // Images not already on the device are uploaded into one staging buffer,
   // each at a 256-byte aligned offset; host images go through pinned memory.
@@ -356,41 +447,43 @@ void Preprocessor::run(std::span<const ImageView> images, void* output,
     if (image.memory == MemoryKind::kHost)
       host_staging = (host_staging + 255) / 256 * 256 + image.span_bytes();
   }
-  // The previous call's uploads (and kernel) may still read the staging and
-  // table buffers: wait before overwriting or replacing them.
-  if (uploads_pending_) {
+  const std::size_t table_bytes = by_value ? 0 : images.size() * sizeof(PreprocessImageParams);
+  if (staging > staging_device_.size() || host_staging > staging_host_.size() ||
+      table_bytes > params_device_.size()) {
+    wait_before_replacing_buffers();
+    if (staging > staging_device_.size()) {
+      staging_device_ = core::DeviceBuffer(staging);
+      ++allocations_;
+    }
+    if (host_staging > staging_host_.size()) {
+      staging_host_ = core::PinnedBuffer(host_staging);
+      ++allocations_;
+    }
+    if (table_bytes > params_device_.size()) {
+      params_device_ = core::DeviceBuffer(table_bytes);
+      ++allocations_;
+    }
+  }
+  // The previous call's uploads may still read staging_host_.
+  if (host_staging > 0 && uploads_pending_) {
     uploads_done_->synchronize();
     uploads_pending_ = false;
   }
-  reserve(images.size(), staging);
-  if (staging_host_.size() < host_staging) {
-    staging_host_ = core::PinnedBuffer(host_staging);
-    ++allocations_;
-  }
+  const bool writes_device_buffers = staging > 0 || !by_value;
+  // A previous kernel (maybe on another stream) may still read the device buffers.
+  if (writes_device_buffers && buffers_in_use_) stream.wait(*buffers_read_);
 
-  auto* table = static_cast<PreprocessImageParams*>(params_host_.data());
+  params_.resize(images.size());
   auto* device_staging = static_cast<std::byte*>(staging_device_.data());
   auto* host_staging_bytes = static_cast<std::byte*>(staging_host_.data());
   std::size_t offset = 0;
   std::size_t host_offset = 0;
   for (std::size_t i = 0; i < images.size(); ++i) {
     const ImageView& image = images[i];
-    const ImageTransform t = compute_transform(image.width, image.height, options_);
-    transforms[i] = t;
-    PreprocessImageParams& p = table[i];
-    p.stride_bytes = image.row_stride();
-    p.source_width = image.width;
-    p.source_height = image.height;
-    p.resized_width = t.resized_width;
-    p.resized_height = t.resized_height;
-    p.pad_left = t.pad_left;
-    p.pad_top = t.pad_top;
-    p.scale_x = static_cast<float>(static_cast<double>(image.width) / t.resized_width);
-    p.scale_y = static_cast<float>(static_cast<double>(image.height) / t.resized_height);
-    if (image.memory == MemoryKind::kDevice) {
-      p.source = reinterpret_cast<std::uint64_t>(image.data);
-      continue;
-    }
+    transforms[i] = compute_transform(image.width, image.height, options_);
+    PreprocessImageParams& p = params_[i];
+    p = preprocess_image_params(image, options_);
+    if (image.memory == MemoryKind::kDevice) continue;
     offset = (offset + 255) / 256 * 256;
     const void* upload_from = image.data;
     if (image.memory == MemoryKind::kHost) {
@@ -404,20 +497,43 @@ void Preprocessor::run(std::span<const ImageView> images, void* output,
     p.source = reinterpret_cast<std::uint64_t>(device_staging + offset);
     offset += image.span_bytes();
   }
-  core::memcpy_host_to_device_async(params_device_.data(), params_host_.data(),
-                                    images.size() * sizeof(PreprocessImageParams), stream);
+  if (host_staging > 0) {
+    if (!uploads_done_)
+      uploads_done_ = std::make_unique<core::Event>(core::EventOptions{false, false});
+    uploads_done_->record(stream);
+    uploads_pending_ = true;
+  }
 
-  const dim3 block(32, 8, 1);
-  const dim3 grid(static_cast<unsigned>((options_.output_width + 31) / 32),
-                  static_cast<unsigned>((options_.output_height + 7) / 8),
-                  static_cast<unsigned>(images.size()));
-  kernel.launch(grid, block, stream,
-                static_cast<const PreprocessImageParams*>(params_device_.data()), output, norm_,
-                options_.pad_value, options_.output_width, options_.output_height);
-  if (!uploads_done_)
-    uploads_done_ = std::make_unique<core::Event>(core::EventOptions{false, false});
-  uploads_done_->record(stream);
-  uploads_pending_ = true;
+  const PreprocessLaunch plan = plan_preprocess_launch(params_, format, options_, output);
+  LaunchParams launch_params;
+  launch_params.norm = norm_;
+  launch_params.pad_value = options_.pad_value;
+  launch_params.out_w = options_.output_width;
+  launch_params.out_h = options_.output_height;
+  launch_params.row_pitch = plan.row_pitch;
+  launch_params.vector_stores = plan.vector_stores ? 1 : 0;
+  const dim3 grid(plan.grid_x, plan.grid_y, plan.grid_z);
+  const dim3 block(32, kPreprocessTileRows, 1);
+  if (by_value) {
+    InlineTable table{};
+    std::copy(params_.begin(), params_.end(), table.images);
+    kernel.call(grid, block, stream, kernel.create_args(table, output, launch_params),
+                plan.shared_bytes);
+  } else {
+    // Pageable source: cudaMemcpyAsync copies it to driver staging before it
+    // returns, so params_ may be rewritten by the next call right away.
+    core::memcpy_host_to_device_async(params_device_.data(), params_.data(), table_bytes, stream);
+    kernel.call(grid, block, stream,
+                kernel.create_args(static_cast<const PreprocessImageParams*>(params_device_.data()),
+                                   output, launch_params),
+                plan.shared_bytes);
+  }
+  if (writes_device_buffers) {
+    if (!buffers_read_)
+      buffers_read_ = std::make_unique<core::Event>(core::EventOptions{false, false});
+    buffers_read_->record(stream);
+    buffers_in_use_ = true;
+  }
 }
 
 }  // namespace trtutils::image

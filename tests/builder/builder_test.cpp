@@ -155,6 +155,55 @@ TEST(Builder, Fp16BuildCastsAtTheBoundary) {
   EXPECT_EQ(count_kernel(p, lk::kNvrtcKernel), 5);
 }
 
+TEST(Builder, Fp32NodesKeepF32TensorsWithCastsWhereTheyMeetTheRest) {
+  BuildOptions o = cpu_options();
+  o.precision = plan::Precision::kFloat16;
+  o.fp32_nodes = {"^Relu0$"};  // the first Relu (names are op + node count)
+  const plan::Plan p = build(relu_reshape_graph(), o, test_registry());
+  const auto tensor_named = [&](const std::string& name) -> const plan::TensorDesc* {
+    for (const auto& t : p.tensors) {
+      if (t.name == name) return &t;
+    }
+    return nullptr;
+  };
+  // The pinned Relu reads the engine input directly (no f16 round trip) and
+  // writes f32; the second Relu reads an f16 copy of it.
+  const plan::LayerDesc* first = nullptr;
+  const plan::LayerDesc* second = nullptr;
+  for (const auto& l : p.layers) {
+    if (l.name == "Relu0/relu") first = &l;
+    if (l.name == "Relu2/relu") second = &l;
+  }
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(p.tensor(first->inputs.at(0)).kind, plan::TensorKind::kInput);
+  EXPECT_EQ(p.tensor(first->outputs.at(0)).dtype, DType::kFloat32);
+  EXPECT_EQ(first->precision, plan::Precision::kFloat32);
+  EXPECT_EQ(p.tensor(second->inputs.at(0)).dtype, DType::kFloat16);
+  EXPECT_EQ(second->precision, plan::Precision::kFloat16);
+  // The copy is made once, by a cast layer named after the value.
+  const plan::TensorDesc* copy = tensor_named("Reshape_out__1:f16");
+  ASSERT_NE(copy, nullptr) << [&] {
+    std::string names;
+    for (const auto& t : p.tensors) names += t.name + " ";
+    return names;
+  }();
+  EXPECT_EQ(second->inputs.at(0), copy->id);
+  EXPECT_EQ(p.header.builder_options.at("fp32_nodes"), "^Relu0$");
+}
+
+TEST(Builder, Fp32NodesPatternMustBeARegex) {
+  BuildOptions o = cpu_options();
+  o.precision = plan::Precision::kFloat16;
+  o.fp32_nodes = {"(unclosed"};
+  try {
+    build(relu_reshape_graph(), o, test_registry());
+    FAIL() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("(unclosed"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Builder, DynamicInputDimIsNamed) {
   try {
     build(relu_reshape_graph({ir::Dim::symbolic("batch"), 3}), cpu_options(), test_registry());

@@ -4,6 +4,7 @@
 // re-run with an environment variable) giving identical outputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -97,6 +98,35 @@ TEST(EngineGpu, Fp16EngineIsClose) {
   const HostTensor image = ramp({2, 3, 8, 8}, 1.0f, 0.0f);
   runtime::TRTEngine engine(build(tiny_cnn(), o));
   expect_close(engine.execute({image}).at(0), reference_output(image), 2e-2);
+}
+
+double max_relative_error(const HostTensor& got, const HostTensor& want) {
+  double worst = 0.0;
+  for (std::size_t i = 0; i < want.values<float>().size(); ++i) {
+    const double w = want.values<float>()[i];
+    worst = std::max(worst, std::fabs(got.values<float>()[i] - w) / (1e-2 + std::fabs(w)));
+  }
+  return worst;
+}
+
+TEST(EngineGpu, Fp32NodesInAnFp16BuildMatchTheReferenceMoreClosely) {
+  TRTUTILS_REQUIRE_GPU();
+  const HostTensor image = ramp({2, 3, 8, 8}, 1.0f, 0.0f);
+  const HostTensor want = reference_output(image);
+  BuildOptions o;
+  o.precision = plan::Precision::kFloat16;
+  const double pure = max_relative_error(runtime::TRTEngine(build(tiny_cnn(), o)).execute({image}).at(0), want);
+  o.fp32_nodes = {"."};  // every node: an fp16 build computing all in f32
+  const plan::Plan all_f32 = build(tiny_cnn(), o);
+  for (const plan::LayerDesc& layer : all_f32.layers) {
+    EXPECT_EQ(layer.precision, plan::Precision::kFloat32) << layer.name;
+  }
+  const double pinned = max_relative_error(runtime::TRTEngine(plan::Plan(all_f32)).execute({image}).at(0), want);
+  EXPECT_LT(pinned, 1e-4);   // f32 arithmetic throughout
+  EXPECT_GT(pure, 1e-4);     // while the pure fp16 build rounds
+  o.fp32_nodes = {"^Conv$"};  // only the convolution: casts on both sides of it
+  const double conv_only = max_relative_error(runtime::TRTEngine(build(tiny_cnn(), o)).execute({image}).at(0), want);
+  EXPECT_LT(conv_only, 2e-2);
 }
 
 // Child side of the round trip: runs only when the parent sets the variables.

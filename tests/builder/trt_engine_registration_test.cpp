@@ -55,7 +55,8 @@ TEST(BuildOptionsFromStrings, EveryKey) {
                                                      {"fuse", "0"},
                                                      {"batch", "1/4/8"},
                                                      {"timing_cache", "t.cache"},
-                                                     {"kernel_cache_dir", "kc"}});
+                                                     {"kernel_cache_dir", "kc"},
+                                                     {"fp32_nodes", "^/conv1/  ^/layer1/"}});
   EXPECT_EQ(o.precision, plan::Precision::kFloat16);
   EXPECT_EQ(o.max_workspace_bytes, 1024u);
   EXPECT_EQ(o.target_arch, "sm_90");
@@ -67,6 +68,7 @@ TEST(BuildOptionsFromStrings, EveryKey) {
   EXPECT_EQ(o.batch->max, 8);
   EXPECT_EQ(o.timing_cache, "t.cache");
   EXPECT_EQ(o.kernel_cache_dir, "kc");
+  EXPECT_EQ(o.fp32_nodes, (std::vector<std::string>{"^/conv1/", "^/layer1/"}));
 
   const BuildOptions single = build_options_from_strings({{"batch", "8"}});
   ASSERT_TRUE(single.batch.has_value());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gpu_test_support.hpp"
+#include "trtutils/core/cuda_graph.hpp"
 #include "trtutils/core/memory.hpp"
 #include "trtutils/core/stream.hpp"
 #include "trtutils/image/preprocess.hpp"
@@ -200,6 +201,111 @@ TEST(PreprocessGpu, BackToBackCallsOnOneStreamKeepEachResult) {
   core::memcpy_device_to_host(host_b.data(), out_b.data(), bytes);
   expect_identical(host_a, preprocess_reference(va, PreprocessOptions{}));
   expect_identical(host_b, preprocess_reference(vb, PreprocessOptions{}));
+}
+
+// `count` random small images of assorted sizes; odd ones get a padded stride.
+std::vector<TestImage> small_batch(std::size_t count, std::uint32_t seed) {
+  std::vector<TestImage> images;
+  std::mt19937 rng(seed);
+  for (std::size_t i = 0; i < count; ++i) {
+    const int w = 1 + static_cast<int>(rng() % 300);
+    const int h = 1 + static_cast<int>(rng() % 300);
+    images.push_back(
+        random_image(w, h, PixelFormat::kBGR8, i % 2, seed + static_cast<std::uint32_t>(i)));
+  }
+  return images;
+}
+
+// Copies of the images in device memory, and views of them.
+struct DeviceImages {
+  std::vector<core::DeviceBuffer> buffers;
+  std::vector<ImageView> views;
+};
+DeviceImages to_device(const std::vector<TestImage>& images) {
+  DeviceImages d;
+  for (const auto& image : images) {
+    d.buffers.emplace_back(image.bytes.size());
+    core::memcpy_host_to_device(d.buffers.back().data(), image.bytes.data(), image.bytes.size());
+    ImageView view = image.view;
+    view.data = d.buffers.back().data();
+    view.memory = MemoryKind::kDevice;
+    d.views.push_back(view);
+  }
+  return d;
+}
+
+TEST(PreprocessGpu, BatchesAtAndJustAboveTheByValueLimitMatch) {
+  TRTUTILS_REQUIRE_GPU();
+  // 16 images: parameters in the launch; 17: the uploaded table (other entry point).
+  for (const std::size_t count : {kPreprocessInlineImages, kPreprocessInlineImages + 1}) {
+    ASSERT_EQ(preprocess_params_by_value(count), count == kPreprocessInlineImages);
+    const auto images = small_batch(count, static_cast<std::uint32_t>(100 + count));
+    const auto host_views = views_of(images);
+    const auto device = to_device(images);
+    PreprocessOptions o;
+    o.mean = {0.485f, 0.456f, 0.406f};
+    o.std = {0.229f, 0.224f, 0.225f};
+    Preprocessor pre(o);
+    const auto cpu = preprocess_reference(host_views, o);
+    SCOPED_TRACE(count);
+    expect_identical(run_gpu(pre, device.views), cpu);
+    expect_identical(run_gpu(pre, host_views), cpu);
+  }
+}
+
+TEST(PreprocessGpu, TableBatchesOnTwoStreamsKeepEachResult) {
+  TRTUTILS_REQUIRE_GPU();
+  // The second call rewrites the device table and staging while the first call's
+  // kernel may still read them on the other stream.
+  const auto a = small_batch(kPreprocessInlineImages + 3, 7);
+  auto b = small_batch(kPreprocessInlineImages + 3, 7);
+  for (auto& image : b) {
+    for (auto& byte : image.bytes) byte = static_cast<std::uint8_t>(255 - byte);
+  }
+  const auto va = views_of(a);
+  const auto vb = views_of(b);
+  const auto da = to_device(a);
+  Preprocessor pre(PreprocessOptions{});
+  core::Stream first, second;
+  const std::size_t bytes = pre.output_bytes(va.size(), PixelFormat::kBGR8);
+  core::DeviceBuffer out_a(bytes), out_b(bytes), out_c(bytes);
+  pre.run(va, out_a.data(), bytes, first);
+  pre.run(vb, out_b.data(), bytes, second);
+  pre.run(da.views, out_c.data(), bytes, first);
+  first.synchronize();
+  second.synchronize();
+  std::vector<std::uint8_t> host(bytes);
+  const auto cpu_a = preprocess_reference(va, PreprocessOptions{});
+  core::memcpy_device_to_host(host.data(), out_a.data(), bytes);
+  expect_identical(host, cpu_a);
+  core::memcpy_device_to_host(host.data(), out_b.data(), bytes);
+  expect_identical(host, preprocess_reference(vb, PreprocessOptions{}));
+  core::memcpy_device_to_host(host.data(), out_c.data(), bytes);
+  expect_identical(host, cpu_a);
+}
+
+TEST(PreprocessGpu, ADeviceBatchWithinTheByValueLimitReplaysFromACudaGraph) {
+  TRTUTILS_REQUIRE_GPU();
+  // One launch and nothing else: capturable, and the replay gives the same tensor.
+  const auto images = small_batch(4, 31);
+  const auto device = to_device(images);
+  PreprocessOptions o;
+  o.output_dtype = DType::kFloat16;
+  Preprocessor pre(o);
+  core::Stream stream;
+  const std::size_t bytes = pre.output_bytes(images.size(), PixelFormat::kBGR8);
+  core::DeviceBuffer output(bytes);
+  pre.run(device.views, output.data(), bytes, stream);  // compiles the kernel outside the capture
+  stream.synchronize();
+  core::memset_device(output, 0x7F);
+  core::GraphReplay replay;
+  replay.capture(stream,
+                 [&](core::StreamView s) { pre.run(device.views, output.data(), bytes, s); });
+  replay.launch(stream);
+  stream.synchronize();
+  std::vector<std::uint8_t> host(bytes);
+  core::memcpy_device_to_host(host.data(), output.data(), bytes);
+  expect_identical(host, preprocess_reference(views_of(images), o));
 }
 
 TEST(PreprocessGpu, RefusesAnOutputBufferThatIsTooSmall) {

@@ -178,12 +178,118 @@ TEST(PreprocessKernelSource, CompilesForSm90InEveryConfiguration) {
         const auto compiled = trtutils::core::compile_to_ptx(generate_preprocess_source(config),
                                                              kPreprocessKernelName,
                                                              preprocess_nvrtc_options(), "sm_90");
-        EXPECT_NE(compiled.code.find(".entry trtutils_preprocess"), std::string::npos);
-        // --fmad=false: no contraction the CPU reference does not also make.
+        EXPECT_NE(compiled.code.find(".entry trtutils_preprocess("), std::string::npos);
+        EXPECT_NE(compiled.code.find(".entry trtutils_preprocess_table("), std::string::npos);
         EXPECT_EQ(compiled.lowered_name, "trtutils_preprocess");
+        // The by-value table is read in place (__grid_constant__), never copied to
+        // per-thread local memory, and nothing else spills either.
+        EXPECT_EQ(compiled.code.find("__local_depot"), std::string::npos)
+            << pixel_format_name(format) << " uses local memory";
       }
     }
   }
+}
+
+TEST(PreprocessKernelSource, TheTableEntryPointCompilesOnItsOwn) {
+  const PreprocessKernelConfig config{PixelFormat::kBGR8, ChannelOrder::kRGB, TensorLayout::kNCHW,
+                                      DType::kFloat16};
+  const auto compiled =
+      trtutils::core::compile_to_ptx(generate_preprocess_source(config), kPreprocessTableKernelName,
+                                     preprocess_nvrtc_options(), "sm_90");
+  EXPECT_EQ(compiled.lowered_name, "trtutils_preprocess_table");
+}
+
+TEST(PreprocessLaunchPlan, ParametersGoByValueUpToSixteenImages) {
+  EXPECT_TRUE(preprocess_params_by_value(1));
+  EXPECT_TRUE(preprocess_params_by_value(16));
+  EXPECT_FALSE(preprocess_params_by_value(17));
+  const std::vector<PreprocessImageParams> sixteen(16), seventeen(17);
+  EXPECT_TRUE(plan_preprocess_launch(sixteen, PixelFormat::kBGR8, PreprocessOptions{}, nullptr)
+                  .params_by_value);
+  EXPECT_FALSE(plan_preprocess_launch(seventeen, PixelFormat::kBGR8, PreprocessOptions{}, nullptr)
+                   .params_by_value);
+}
+
+TEST(PreprocessLaunchPlan, VectorStoresNeedAnAlignedOutputAndAWidthDivisibleByFour) {
+  const std::vector<PreprocessImageParams> one(1);
+  PreprocessOptions o;  // 640 wide, f32: 16-byte stores
+  alignas(16) static float buffer[8];
+  EXPECT_TRUE(plan_preprocess_launch(one, PixelFormat::kBGR8, o, buffer).vector_stores);
+  EXPECT_FALSE(plan_preprocess_launch(one, PixelFormat::kBGR8, o, buffer + 2).vector_stores);
+  o.output_dtype = DType::kFloat16;  // 8-byte stores: 8-byte alignment is enough
+  EXPECT_TRUE(plan_preprocess_launch(one, PixelFormat::kBGR8, o, buffer + 2).vector_stores);
+  EXPECT_FALSE(plan_preprocess_launch(one, PixelFormat::kBGR8, o, buffer + 1).vector_stores);
+  o.output_width = 638;
+  EXPECT_FALSE(plan_preprocess_launch(one, PixelFormat::kBGR8, o, buffer).vector_stores);
+}
+
+TEST(PreprocessLaunchPlan, GridCoversTheOutputInTilesOf128By4) {
+  const std::vector<PreprocessImageParams> three(3);
+  PreprocessOptions o;
+  o.output_width = 641;
+  o.output_height = 637;
+  const auto plan = plan_preprocess_launch(three, PixelFormat::kBGR8, o, nullptr);
+  EXPECT_EQ(plan.grid_x, 6u);    // ceil(641 / 128)
+  EXPECT_EQ(plan.grid_y, 160u);  // ceil(637 / 4)
+  EXPECT_EQ(plan.grid_z, 3u);
+}
+
+TEST(PreprocessLaunchPlan, RowPitchFitsTheWidestWarpSpanOrFallsBackToGlobalReads) {
+  // 1920 -> 640 (scale 3): 127 * 3 + 4 = 385 columns x 3 bytes = 1155, + 15
+  // alignment -> 1184 bytes per row, 8 rows per block.
+  const std::uint8_t pixel = 0;
+  const ImageView hd{&pixel, 1920, 1080, 0, PixelFormat::kBGR8, MemoryKind::kDevice};
+  std::vector<PreprocessImageParams> params = {preprocess_image_params(hd, PreprocessOptions{})};
+  auto plan = plan_preprocess_launch(params, PixelFormat::kBGR8, PreprocessOptions{}, nullptr);
+  EXPECT_EQ(plan.row_pitch, 1184);
+  EXPECT_EQ(plan.shared_bytes, 8u * 1184u);
+  // A 1-pixel-wide image never spans more than its one column.
+  const ImageView thin{&pixel, 1, 2000, 0, PixelFormat::kBGR8, MemoryKind::kDevice};
+  params = {preprocess_image_params(thin, PreprocessOptions{})};
+  plan = plan_preprocess_launch(params, PixelFormat::kBGR8, PreprocessOptions{}, nullptr);
+  EXPECT_EQ(plan.row_pitch, 32);  // 3 bytes + 15 alignment, rounded up to 16
+  // 20000 -> 640 (scale 31.25): 3973 columns x 3 bytes per row x 8 rows > 48 KiB.
+  const ImageView wide{&pixel, 20000, 10, 0, PixelFormat::kBGR8, MemoryKind::kDevice};
+  params.push_back(preprocess_image_params(wide, PreprocessOptions{}));
+  plan = plan_preprocess_launch(params, PixelFormat::kBGR8, PreprocessOptions{}, nullptr);
+  EXPECT_EQ(plan.row_pitch, 0);
+  EXPECT_EQ(plan.shared_bytes, 0u);
+}
+
+TEST(PreprocessLaunchPlan, RefusesBatchesOneLaunchCannotTake) {
+  const std::vector<PreprocessImageParams> none;
+  EXPECT_THROW(plan_preprocess_launch(none, PixelFormat::kBGR8, PreprocessOptions{}, nullptr),
+               trtutils::InvalidArgument);
+  PreprocessOptions tall;
+  tall.output_height = 65535 * 4 + 1;
+  const std::vector<PreprocessImageParams> one(1);
+  EXPECT_THROW(plan_preprocess_launch(one, PixelFormat::kBGR8, tall, nullptr),
+               trtutils::InvalidArgument);
+}
+
+TEST(PreprocessBytesRead, FullHdToLetterbox640ReadsEveryThirdRowOnly) {
+  // fy = 3 dy + 1 exactly: weight 0, so only rows 1, 4, ..., 1078 (360 of them) are
+  // read, each across its whole 5760-byte width (columns 1 .. 1919: sectors 0 .. 179).
+  const std::uint8_t pixel = 0;
+  const ImageView hd{&pixel, 1920, 1080, 0, PixelFormat::kBGR8, MemoryKind::kHost};
+  EXPECT_EQ(preprocess_source_bytes_read(hd, PreprocessOptions{}), 360u * 5760u);
+}
+
+TEST(PreprocessBytesRead, UpscaleReadsEveryRowOnceInWholeSectors) {
+  // 2x2 grey -> 4x4 stretch: rows 0 and 1 both have weighted taps; each row's two
+  // bytes sit in one 32-byte sector (stride 2: both rows in the same sector).
+  const std::uint8_t pixels[4] = {};
+  const ImageView tiny{pixels, 2, 2, 0, PixelFormat::kGray8, MemoryKind::kHost};
+  PreprocessOptions o;
+  o.resize = ResizeMode::kStretch;
+  o.output_width = 4;
+  o.output_height = 4;
+  // Sectors are counted per row: row 0 -> sector 0, row 1 -> sector 0 again.
+  EXPECT_EQ(preprocess_source_bytes_read(tiny, o), 64u);
+  // With a 64-byte stride the two rows are in different sectors as well.
+  const std::vector<std::uint8_t> strided(128, 0);
+  const ImageView spaced{strided.data(), 2, 2, 64, PixelFormat::kGray8, MemoryKind::kHost};
+  EXPECT_EQ(preprocess_source_bytes_read(spaced, o), 64u);
 }
 
 TEST(PreprocessKernelSource, SwapsChannelsOnlyWhenTheOrdersDiffer) {

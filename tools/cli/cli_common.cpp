@@ -58,6 +58,11 @@ void add_build_flags(CLI::App& command, BuildFlags& flags, bool with_batch) {
                   "GPU architecture to build for, e.g. sm_90 (default: this GPU's)")
       ->group(group);
   command
+      .add_option("--fp32-nodes", flags.fp32_nodes,
+                  "REGEX: with --fp16/--bf16, nodes whose name matches stay fp32 (e.g. the "
+                  "first layers of a model that amplifies rounding); repeatable")
+      ->group(group);
+  command
       .add_option("--kernel-cache-dir", flags.kernel_cache_dir,
                   "disk cache of compiled NVRTC kernels (default: the library's)")
       ->group(group);
@@ -121,6 +126,7 @@ builder::BuildOptions to_build_options(const BuildFlags& flags) {
   options.timing_cache = flags.timing_cache;
   options.kernel_cache_dir = flags.kernel_cache_dir;
   options.fuse = !flags.no_fuse;
+  options.fp32_nodes = flags.fp32_nodes;
   return options;
 }
 

@@ -53,6 +53,7 @@ struct BuildFlags {
   std::string target_arch;
   std::filesystem::path kernel_cache_dir;
   bool no_fuse = false;
+  std::vector<std::string> fp32_nodes;  // regexes of node names kept in fp32
 };
 
 /// Adds the BuildFlags options to `command` (--batch only when `with_batch`:

@@ -18,5 +18,6 @@ Command add_run_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
+Command add_detect_command(CLI::App& app);
 
 }  // namespace trtutils::cli

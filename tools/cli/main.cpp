@@ -1,5 +1,5 @@
 // trtutils: the command line of the toolkit (build, run, bench, inspect,
-// compare). Exit status: 0 success, 1 failure (or compare over tolerance),
+// compare, detect). Exit status: 0 success, 1 failure (or compare over tolerance),
 // 2 bad usage. See docs/parts/cli.md.
 #include <CLI/CLI.hpp>
 #include <exception>
@@ -14,17 +14,19 @@
 
 int main(int argc, char** argv) {
   namespace cli = trtutils::cli;
-  CLI::App app{"trtutils: build, run, benchmark, inspect and check GPU inference engines",
-               "trtutils"};
+  CLI::App app{
+      "trtutils: build, run, benchmark, inspect and check GPU inference engines; detect "
+      "objects in images",
+      "trtutils"};
   app.set_version_flag("--version", std::string(trtutils::kVersionString));
   app.require_subcommand(1);
   app.footer(
       "Run `trtutils COMMAND --help` for a command's options.\n"
       "Exit status: 0 success, 1 failure (compare: an output over tolerance), 2 bad usage.");
 
-  std::vector<cli::Command> commands = {cli::add_build_command(app), cli::add_run_command(app),
-                                        cli::add_bench_command(app), cli::add_inspect_command(app),
-                                        cli::add_compare_command(app)};
+  std::vector<cli::Command> commands = {
+      cli::add_build_command(app),   cli::add_run_command(app),     cli::add_bench_command(app),
+      cli::add_inspect_command(app), cli::add_compare_command(app), cli::add_detect_command(app)};
 
   // CLI11 would call an unknown command "A subcommand is required": name it.
   const auto is_command = [&commands](const std::string& name) {
@@ -35,7 +37,7 @@ int main(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
     std::cerr << "trtutils: unknown command '" << argv[1]
-              << "' (commands: build, run, bench, inspect, compare)\n"
+              << "' (commands: build, run, bench, inspect, compare, detect)\n"
                  "Run with --help for more information.\n";
     return cli::kExitUsage;
   }

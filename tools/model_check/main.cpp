@@ -54,7 +54,11 @@ const char* kUsage =
     "                            [--runs N]\n"
     "                            [--fp32-tolerance X] [--fp16-tolerance X] [--verbose]\n"
     "  DIR                    a model folder: model.onnx, input.npy (or input_<i>.npy),\n"
-    "                         output_<i>.npy (see bench/models/export_models.py)\n"
+    "                         output_<i>.npy (see bench/models/export_models.py), and\n"
+    "                         optionally fp32_nodes.txt: node-name regexes (one per line)\n"
+    "                         kept in fp32 in an fp16 build. Then the fp16 row is built\n"
+    "                         with them ('fp16-mixed', counted) and without ('fp16',\n"
+    "                         information only)\n"
     "  --precision P          fp32, fp16 or both (default both)\n"
     "  --json FILE            also write the results as JSON\n"
     "  --cpu-reference        run the CPU ReferenceExecutor (fp32) on every model, for\n"
@@ -216,12 +220,27 @@ std::vector<trtutils::HostTensor> fit_inputs(const trtutils::runtime::TRTEngine&
   return fitted;
 }
 
+/// The model folder's fp32_nodes.txt: one regex per line, '#' starts a comment.
+std::vector<std::string> read_fp32_nodes(const fs::path& dir) {
+  std::vector<std::string> patterns;
+  std::ifstream in(dir / "fp32_nodes.txt");
+  for (std::string line; std::getline(in, line);) {
+    line = line.substr(0, line.find('#'));
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    patterns.push_back(line.substr(first, line.find_last_not_of(" \t\r") - first + 1));
+  }
+  return patterns;
+}
+
 void check_engine(const fs::path& dir, trtutils::plan::Precision precision, const Options& options,
+                  const std::vector<std::string>& fp32_nodes,
                   const std::vector<trtutils::HostTensor>& inputs,
                   const std::vector<trtutils::HostTensor>& refs, Result& result) {
   namespace tb = trtutils::builder;
   tb::BuildOptions build_options;
   build_options.precision = precision;
+  build_options.fp32_nodes = fp32_nodes;
   build_options.autotune = options.autotune;
   build_options.timing_cache = options.timing_cache;
   build_options.target_arch = options.target_arch;
@@ -313,17 +332,17 @@ std::string verdict(const Result& r) {
 }
 
 void print_header(std::ostream& out) {
-  out << std::left << std::setw(20) << "model" << std::setw(9) << "prec" << std::right
+  out << std::left << std::setw(20) << "model" << std::setw(11) << "prec" << std::right
       << std::setw(9) << "build s" << std::setw(8) << "layers" << std::setw(10) << "run ms"
       << "  " << std::left << std::setw(18) << "output" << std::setw(16) << "shape" << std::right
       << std::setw(10) << "rel L2" << std::setw(10) << "max abs" << std::setw(9) << "tol"
       << "  result\n";
-  out << std::string(121, '-') << "\n";
+  out << std::string(123, '-') << "\n";
 }
 
 void print_result(std::ostream& out, const Result& r) {
   const auto lead = [&](std::ostream& o) -> std::ostream& {
-    return o << std::left << std::setw(20) << r.model << std::setw(9) << r.precision << std::right
+    return o << std::left << std::setw(20) << r.model << std::setw(11) << r.precision << std::right
              << std::setw(9) << fixed(r.build_seconds, 1) << std::setw(8)
              << (r.counted && r.layers ? std::to_string(r.layers) : std::string("-"))
              << std::setw(10) << (r.run_ms > 0.0 ? fixed(r.run_ms, 2) : std::string("-")) << "  ";
@@ -471,24 +490,33 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
       load_error = e.what();
     }
+    const std::vector<std::string> fp32_nodes = read_fp32_nodes(dir);
     for (const trtutils::plan::Precision precision : options.precisions) {
-      Result result;
-      result.model = name;
-      result.precision = std::string(trtutils::plan::precision_name(precision));
-      result.tolerance = precision == trtutils::plan::Precision::kFloat32 ? options.fp32_tolerance
-                                                                          : options.fp16_tolerance;
-      if (!load_error.empty()) {
-        result.error = load_error;
-      } else {
-        try {
-          check_engine(dir, precision, options, inputs, refs, result);
-        } catch (const std::exception& e) {
-          result.error = e.what();
+      const bool reduced = precision != trtutils::plan::Precision::kFloat32;
+      // With fp32_nodes.txt a reduced-precision build runs twice: pure (for
+      // information, next to the counted mixed build) and mixed.
+      for (const bool mixed : {false, true}) {
+        if (mixed && (!reduced || fp32_nodes.empty())) continue;
+        Result result;
+        result.model = name;
+        result.precision = std::string(trtutils::plan::precision_name(precision)) +
+                           (mixed ? "-mixed" : "");
+        result.tolerance = reduced ? options.fp16_tolerance : options.fp32_tolerance;
+        result.counted = !(reduced && !mixed && !fp32_nodes.empty());
+        if (!load_error.empty()) {
+          result.error = load_error;
+        } else {
+          try {
+            check_engine(dir, precision, options, mixed ? fp32_nodes : std::vector<std::string>{},
+                         inputs, refs, result);
+          } catch (const std::exception& e) {
+            result.error = e.what();
+          }
         }
+        if (result.counted) (result.passed() ? passed : failed) += 1;
+        print_result(std::cout, result);
+        results.push_back(std::move(result));
       }
-      (result.passed() ? passed : failed) += 1;
-      print_result(std::cout, result);
-      results.push_back(std::move(result));
     }
     std::error_code ec;
     const auto onnx_bytes = fs::file_size(dir / "model.onnx", ec);

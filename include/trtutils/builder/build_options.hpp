@@ -70,6 +70,14 @@ struct BuildOptions {
   std::filesystem::path kernel_cache_dir;
   /// Run the fusion passes (BatchNorm folding, epilogues, element-wise chains).
   bool fuse = true;
+  /// Nodes kept in fp32 in an fp16 / bf16 build (TensorRT's per-layer
+  /// precision): ECMAScript regular expressions searched in each node's name
+  /// after fusion (a fused element-wise node is named "fused" + "_<name>" of
+  /// each node it holds). Their weights, activations and arithmetic stay
+  /// f32; casts are inserted where they meet the rest. For models whose
+  /// first layers amplify rounding (measured: bench/models/fp16_sensitivity.py),
+  /// e.g. "^/(conv1|relu|maxpool|layer1)/" for torchvision's resnet50.
+  std::vector<std::string> fp32_nodes;
   ProgressCallback progress;
 };
 

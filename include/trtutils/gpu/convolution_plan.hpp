@@ -86,9 +86,10 @@ class ConvolutionPlan {
                                                           void* workspace,
                                                           std::size_t workspace_bytes) const;
 
-  /// find_algorithms, then keeps the fastest candidate that runs the whole
-  /// plan (the fused call is tried on each candidate in turn; if none takes
-  /// it, the unfused path is used). Sets and returns the choice.
+  /// find_algorithms, then times the whole path (convolution + epilogue,
+  /// fused into cuDNN's call where possible and unfused) of cuDNN's best few
+  /// candidates with CUDA events and keeps the fastest that runs. Sets and
+  /// returns the choice. Synchronises.
   /// InvalidArgument if no algorithm fits `workspace_bytes`.
   ConvolutionAlgorithm autotune(CudnnHandle& handle, core::StreamView stream,
                                 const ConvolutionBuffers& buffers, void* workspace,
@@ -111,6 +112,12 @@ class ConvolutionPlan {
                void* workspace, std::size_t workspace_bytes) const;
 
  private:
+  /// Mean time of `algorithm`'s whole path over a few runs after one warm-up;
+  /// nullopt when cuDNN refuses it (NOT_SUPPORTED / BAD_PARAM).
+  std::optional<float> time_path(CudnnHandle& handle, core::StreamView stream,
+                                 const ConvolutionBuffers& buffers, void* workspace,
+                                 std::size_t workspace_bytes, const ConvolutionAlgorithm& algorithm);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -23,6 +23,8 @@
 //   weights are not fixed-point (INTER_RESIZE_COEF_BITS): values can differ
 //   from OpenCV's by up to about one grey level.
 //   Outside the rectangle v = pad_value (114 by default).
+//   (The kernel does not read an upper tap whose weight is 0: fmaf(0, x, a) == a
+//   for the finite values here and a is never -0, so the result is the same.)
 //   Normalisation: out = fmaf(v, mul[c], add[c]) with mul = scale / std[c] and
 //   add = -mean[c] / std[c] computed in double on the host and rounded to
 //   float, i.e. out = (v * scale - mean) / std. f16 output rounds that float to
@@ -114,6 +116,22 @@ Normalisation normalisation_of(const PreprocessOptions& options);
 HostTensor preprocess_reference(std::span<const ImageView> images, const PreprocessOptions& options,
                                 std::vector<ImageTransform>* transforms = nullptr);
 
+/// A batch of at most this many images passes its per-image parameters inside the
+/// kernel launch (768 bytes); larger batches upload a parameter table first.
+inline constexpr std::size_t kPreprocessInlineImages = 16;
+/// Output rows per block (one warp each) and output columns per warp (32 lanes x 4
+/// adjacent pixels) of the kernel.
+inline constexpr int kPreprocessTileRows = 4;
+inline constexpr int kPreprocessPixelsPerThread = 4;
+inline constexpr int kPreprocessTileWidth = 32 * kPreprocessPixelsPerThread;
+/// Shared memory a block may use for staged source rows (2 rows per warp).
+inline constexpr std::size_t kPreprocessMaxSharedBytes = 48 * 1024;
+
+/// True when a batch of `batch` images takes the by-value kernel (no table upload).
+constexpr bool preprocess_params_by_value(std::size_t batch) noexcept {
+  return batch <= kPreprocessInlineImages;
+}
+
 /// What the generated kernel is specialised on.
 struct PreprocessKernelConfig {
   PixelFormat input_format = PixelFormat::kBGR8;
@@ -122,10 +140,13 @@ struct PreprocessKernelConfig {
   DType output_dtype = DType::kFloat32;
 };
 
-/// The CUDA source of the fused kernel for `config` (kernel name
-/// kPreprocessKernelName, extern "C"). Compile with preprocess_nvrtc_options().
+/// The CUDA source of the fused kernel for `config`: two extern "C" entry points,
+/// kPreprocessKernelName (per-image parameters by value, batches up to
+/// kPreprocessInlineImages) and kPreprocessTableKernelName (parameters read from a
+/// device table). Compile with preprocess_nvrtc_options().
 std::string generate_preprocess_source(const PreprocessKernelConfig& config);
 inline constexpr const char* kPreprocessKernelName = "trtutils_preprocess";
+inline constexpr const char* kPreprocessTableKernelName = "trtutils_preprocess_table";
 /// --fmad=false: the formulas contract exactly where they say fmaf, as on the CPU.
 std::vector<std::string> preprocess_nvrtc_options();
 
@@ -144,14 +165,48 @@ struct PreprocessImageParams {
 };
 static_assert(sizeof(PreprocessImageParams) == 48);
 
+/// The kernel's parameters for one image (`image.data` must be the address the
+/// kernel reads: device memory, or the staged copy).
+PreprocessImageParams preprocess_image_params(const ImageView& image,
+                                              const PreprocessOptions& options);
+
+/// How a batch is launched; pure host logic (tested without a GPU).
+struct PreprocessLaunch {
+  bool params_by_value = true;  ///< preprocess_params_by_value(batch)
+  /// Four adjacent outputs per store (16 bytes f32, 8 bytes f16): needs the output
+  /// address aligned to that and output_width % 4 == 0; otherwise element stores.
+  bool vector_stores = false;
+  /// Bytes of shared memory per staged source row: room for the widest row segment
+  /// one warp's taps read (128 output pixels at the batch's largest x scale) plus 15
+  /// alignment bytes, a multiple of 16; 0 when that exceeds kPreprocessMaxSharedBytes
+  /// (taps are then read from global memory).
+  int row_pitch = 0;
+  std::size_t shared_bytes = 0;  ///< 2 rows per warp x kPreprocessTileRows x row_pitch
+  unsigned grid_x = 0;           ///< ceil(W / kPreprocessTileWidth)
+  unsigned grid_y = 0;           ///< ceil(H / kPreprocessTileRows)
+  unsigned grid_z = 0;           ///< batch
+};
+PreprocessLaunch plan_preprocess_launch(std::span<const PreprocessImageParams> images,
+                                        PixelFormat format, const PreprocessOptions& options,
+                                        const void* output);
+
+/// The source bytes the kernel reads for `image` under `options`, counted in the
+/// 32-byte sectors DRAM delivers (rows with a weighted tap, each warp's column
+/// span), assuming row 0 starts 256-byte aligned. For bandwidth accounting: an
+/// integer-ratio downscale reads fewer bytes than the whole image.
+std::size_t preprocess_source_bytes_read(const ImageView& image, const PreprocessOptions& options);
+
 /// GPU pre-processing for one PreprocessOptions. Owns its kernels (compiled
 /// on first use of a pixel format, through the NVRTC disk cache), a device
 /// parameter table and staging buffers, all grow-only: once a batch of some
 /// size has been processed, batches no larger allocate nothing.
 ///
 /// Not thread-safe; use one per thread or stream. Staging buffers are reused
-/// by the next call, which first waits (on the host) for the previous call's
-/// uploads to finish reading them.
+/// by the next call: it waits on the host for the previous call's uploads from
+/// pinned memory, and on the GPU for the previous kernel that read the device
+/// staging or parameter buffers. A batch of device images of at most
+/// kPreprocessInlineImages is one kernel launch and nothing else (no copy, no
+/// event, no wait), so it can be captured into a CUDA graph.
 class Preprocessor {
  public:
   explicit Preprocessor(PreprocessOptions options);
@@ -178,18 +233,29 @@ class Preprocessor {
   std::size_t allocation_count() const noexcept { return allocations_; }
 
  private:
-  const core::Kernel& kernel_for(PixelFormat format);
-  void reserve(std::size_t batch, std::size_t staging_bytes);
+  struct CompiledKernels {
+    PixelFormat format;
+    std::unique_ptr<core::Kernel> by_value;
+    std::unique_ptr<core::Kernel> table;
+  };
+  const core::Kernel& kernel_for(PixelFormat format, bool by_value);
+  void wait_before_replacing_buffers();
 
   PreprocessOptions options_;
   Normalisation norm_;
-  std::vector<std::pair<PixelFormat, std::unique_ptr<core::Kernel>>> kernels_;
-  core::PinnedBuffer params_host_;
+  std::vector<CompiledKernels> kernels_;
+  std::vector<PreprocessImageParams> params_;  // pageable: the driver stages small copies at once
   core::DeviceBuffer params_device_;
   core::PinnedBuffer staging_host_;
   core::DeviceBuffer staging_device_;
+  // Recorded after the uploads from staging_host_: the host waits on it before
+  // writing staging_host_ again.
   std::unique_ptr<core::Event> uploads_done_;
   bool uploads_pending_ = false;
+  // Recorded after a kernel that read staging_device_ or params_device_: later
+  // writes to them (on any stream) wait for it on the GPU, replacing them on the host.
+  std::unique_ptr<core::Event> buffers_read_;
+  bool buffers_in_use_ = false;
   std::size_t allocations_ = 0;
 };
 
