@@ -1,7 +1,9 @@
 #include "trtutils/builder/build_options.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <regex>
+#include <set>
 
 #include "trtutils/core/error.hpp"
 
@@ -20,6 +22,37 @@ bool is_sm_arch(const std::string& arch) {
 
 }  // namespace
 
+std::vector<std::int64_t> batch_buckets(const BatchProfile& profile) {
+  const BatchProfile& p = profile;
+  std::set<std::int64_t> chosen{p.min, p.opt, p.max};
+  if (!p.buckets.empty()) {
+    for (const std::int64_t b : p.buckets) {
+      TRTUTILS_CHECK(p.min <= b && b <= p.max, "BuildOptions: batch bucket ", b,
+                     " lies outside the profile's ", p.min, "..", p.max);
+      chosen.insert(b);
+    }
+    TRTUTILS_CHECK(chosen.size() <= kMaxBatchBuckets, "BuildOptions: ", chosen.size(),
+                   " batch buckets (with min, opt and max); at most ", kMaxBatchBuckets,
+                   " are built: list fewer");
+    return {chosen.begin(), chosen.end()};
+  }
+  std::vector<std::int64_t> powers;
+  for (std::int64_t b = 2; b < p.max; b *= 2) {
+    if (b > p.min && chosen.count(b) == 0) powers.push_back(b);
+  }
+  const std::size_t room = kMaxBatchBuckets - chosen.size();
+  if (powers.size() <= room) {
+    chosen.insert(powers.begin(), powers.end());
+  } else if (room > 0) {
+    // Evenly spaced in log scale: every bucket pads a batch by a similar factor.
+    const std::size_t last = powers.size() - 1;
+    for (std::size_t i = 0; i < room; ++i) {
+      chosen.insert(powers[room == 1 ? last / 2 : (i * last + (room - 1) / 2) / (room - 1)]);
+    }
+  }
+  return {chosen.begin(), chosen.end()};
+}
+
 void validate_options(const BuildOptions& options) {
   TRTUTILS_CHECK(!options.autotune || options.max_workspace_bytes > 0,
                  "BuildOptions: max_workspace_bytes is 0 but autotuning is on; give the "
@@ -31,6 +64,7 @@ void validate_options(const BuildOptions& options) {
     const BatchProfile& b = *options.batch;
     TRTUTILS_CHECK(1 <= b.min && b.min <= b.opt && b.opt <= b.max, "BuildOptions: batch profile ",
                    b.min, "/", b.opt, "/", b.max, " (min/opt/max) needs 1 <= min <= opt <= max");
+    (void)batch_buckets(b);
   }
   for (const std::string& pattern : options.fp32_nodes) {
     try {
@@ -86,9 +120,16 @@ std::map<std::string, std::string> describe_options(const BuildOptions& options)
   text["layout"] = detail::concat(layout_name(options.layout), " (convolutions ",
                                   uses_channels_last(options) ? "NHWC" : "NCHW", ")");
   if (options.batch) {
-    text["batch"] = detail::concat(options.batch->min, "/", options.batch->opt, "/",
-                                   options.batch->max, " (specialised to ", options.batch->opt,
-                                   ")");
+    const BatchProfile& b = *options.batch;
+    if (b.min == b.max) {
+      text["batch"] = std::to_string(b.opt);
+    } else {
+      std::string buckets;
+      for (const std::int64_t n : batch_buckets(b)) {
+        buckets += detail::concat(buckets.empty() ? "" : ",", n);
+      }
+      text["batch"] = detail::concat(b.min, "/", b.opt, "/", b.max, " (buckets ", buckets, ")");
+    }
   }
   std::string constants;
   for (const auto& [name, tensor] : options.constant_inputs) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "builder/autotune.hpp"
+#include "builder/batch_build.hpp"
 #include "builder/graph_preparation.hpp"
 #include "builder/kernel_compilation.hpp"
 #include "builder/node_lowering_context.hpp"
@@ -239,8 +240,8 @@ void lower_nodes(const ir::Graph& graph, const ops::OpRegistry& registry,
 
 }  // namespace
 
-plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegistry& base_registry,
-                 BuildReport* report) {
+plan::Plan build_for_one_batch(ir::Graph graph, const BuildOptions& options,
+                               const ops::OpRegistry& base_registry, BuildReport* report) {
   validate_options(options);
   const Progress progress{options.progress};
   const std::string arch = resolve_arch(options);
@@ -297,6 +298,7 @@ plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegi
 plan::Plan build(ir::Graph graph, const BuildOptions& options, const ops::OpRegistry& registry) {
   return build(std::move(graph), options, registry, nullptr);
 }
+// build(graph, options, registry, report): batch_build.cpp (one plan, or one per batch bucket).
 
 plan::Plan build(const std::filesystem::path& onnx_path, const BuildOptions& options,
                  BuildReport* report) {

@@ -1,5 +1,5 @@
 #pragma once
-// Constants of the .engine byte layout, format version 1. The table in
+// Constants of the .engine byte layout, format version 2. The table in
 // docs/parts/plan-format.md is the specification; keep the two together.
 #include <array>
 #include <cstddef>
@@ -26,14 +26,15 @@ inline constexpr std::size_t kSectionTableOffset = 40;
 inline constexpr std::size_t kSectionEntrySize =
     24;  // tag[4], reserved u32, offset u64, length u64
 
-/// Sections of format v1, all present, in this order.
-inline constexpr std::array<std::string_view, 5> kSectionTags = {"HEAD", "IOSP", "TNSR", "LAYR",
-                                                                 "WGHT"};
+/// Sections of format v2, all present, in this order (v2 added BTCH).
+inline constexpr std::array<std::string_view, 6> kSectionTags = {"HEAD", "IOSP", "TNSR",
+                                                                 "LAYR", "BTCH", "WGHT"};
 inline constexpr std::size_t kHeadSection = 0;
 inline constexpr std::size_t kIoSection = 1;
 inline constexpr std::size_t kTensorSection = 2;
 inline constexpr std::size_t kLayerSection = 3;
-inline constexpr std::size_t kWeightsSection = 4;
+inline constexpr std::size_t kBatchSection = 4;
+inline constexpr std::size_t kWeightsSection = 5;
 
 inline constexpr std::size_t kHeaderLength =
     kSectionTableOffset + kSectionTags.size() * kSectionEntrySize;

@@ -82,7 +82,7 @@ void check_checksum(std::span<const std::byte> bytes, std::uint64_t stored,
                                  kRebuild));
 }
 
-// The section table: v1's sections in order, inside the file, not
+// The section table: v2's sections in order, inside the file, not
 // overlapping, the weights 256-byte aligned and ending the file.
 std::vector<PlanSection> read_section_table(ByteReader& in, std::uint64_t file_size) {
   std::vector<PlanSection> sections;
@@ -140,6 +140,8 @@ Plan decode_plan(std::span<const std::byte> bytes, std::shared_ptr<const void> o
                [&](ByteReader& in) { read_tensor_section(in, plan); });
   read_section(bytes, info.sections[format::kLayerSection], source,
                [&](ByteReader& in) { plan.layers = read_layer_section(in); });
+  read_section(bytes, info.sections[format::kBatchSection], source,
+               [&](ByteReader& in) { read_batch_section(in, plan); });
   const auto weights = bytes.subspan(info.weights.offset, info.weights.size);
   plan.weights = owner ? PlanWeights::borrowed(weights, std::move(owner))
                        : PlanWeights(std::vector<std::byte>(weights.begin(), weights.end()));
@@ -171,7 +173,7 @@ PlanFileInfo read_plan_file_info(std::span<const std::byte> bytes, const PlanRea
   const std::uint32_t reserved = in.u32();
   if (header_length != format::kHeaderLength || section_count != format::kSectionTags.size() ||
       reserved != 0) {
-    in.fail(detail::concat("format v1 has a ", format::kHeaderLength, "-byte header with ",
+    in.fail(detail::concat("format v", kPlanFormatVersion, " has a ", format::kHeaderLength, "-byte header with ",
                            format::kSectionTags.size(), " sections, this file declares ",
                            header_length, " bytes and ", section_count, " sections"));
   }

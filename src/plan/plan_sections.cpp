@@ -142,11 +142,14 @@ void write_io_section(ByteWriter& out, const std::vector<TensorSpec>& io) {
   }
 }
 
-void write_tensor_section(ByteWriter& out, const Plan& plan) {
-  out.u64(plan.arena_bytes);
-  out.u64(plan.workspace_bytes);
-  out.count(plan.tensors.size(), "the tensor list");
-  for (const TensorDesc& t : plan.tensors) {
+namespace {
+
+void write_tensors(ByteWriter& out, std::uint64_t arena_bytes, std::uint64_t workspace_bytes,
+                   const std::vector<TensorDesc>& tensors) {
+  out.u64(arena_bytes);
+  out.u64(workspace_bytes);
+  out.count(tensors.size(), "the tensor list");
+  for (const TensorDesc& t : tensors) {
     out.u32(t.id);
     out.string(t.name, "a tensor name");
     out.u8(format::dtype_code(t.dtype));
@@ -158,6 +161,12 @@ void write_tensor_section(ByteWriter& out, const Plan& plan) {
     out.u64(t.weights.offset);
     out.u64(t.weights.size);
   }
+}
+
+}  // namespace
+
+void write_tensor_section(ByteWriter& out, const Plan& plan) {
+  write_tensors(out, plan.arena_bytes, plan.workspace_bytes, plan.tensors);
 }
 
 void write_layer_section(ByteWriter& out, const std::vector<LayerDesc>& layers) {
@@ -205,11 +214,14 @@ std::vector<TensorSpec> read_io_section(ByteReader& in) {
   return io;
 }
 
-void read_tensor_section(ByteReader& in, Plan& plan) {
-  plan.arena_bytes = in.u64();
-  plan.workspace_bytes = in.u64();
-  plan.tensors.resize(in.count(47));
-  for (TensorDesc& t : plan.tensors) {
+namespace {
+
+void read_tensors(ByteReader& in, std::uint64_t& arena_bytes, std::uint64_t& workspace_bytes,
+                  std::vector<TensorDesc>& tensors) {
+  arena_bytes = in.u64();
+  workspace_bytes = in.u64();
+  tensors.resize(in.count(47));
+  for (TensorDesc& t : tensors) {
     t.id = in.u32();
     t.name = in.string();
     t.dtype = read_dtype(in);
@@ -221,6 +233,12 @@ void read_tensor_section(ByteReader& in, Plan& plan) {
     t.weights.offset = in.u64();
     t.weights.size = in.u64();
   }
+}
+
+}  // namespace
+
+void read_tensor_section(ByteReader& in, Plan& plan) {
+  read_tensors(in, plan.arena_bytes, plan.workspace_bytes, plan.tensors);
 }
 
 std::vector<LayerDesc> read_layer_section(ByteReader& in) {
@@ -240,6 +258,38 @@ std::vector<LayerDesc> read_layer_section(ByteReader& in) {
     }
   }
   return layers;
+}
+
+void write_batch_section(ByteWriter& out, const Plan& plan) {
+  out.u8(plan.batch_range ? 1 : 0);
+  if (!plan.batch_range) return;
+  out.i64(plan.batch_range->min);
+  out.i64(plan.batch_range->opt);
+  out.i64(plan.batch_range->max);
+  out.count(plan.batch_buckets.size(), "the batch buckets");
+  for (const BatchBucket& bucket : plan.batch_buckets) {
+    out.i64(bucket.batch);
+    write_tensors(out, bucket.arena_bytes, bucket.workspace_bytes, bucket.tensors);
+    write_layer_section(out, bucket.layers);
+  }
+}
+
+void read_batch_section(ByteReader& in, Plan& plan) {
+  const std::uint64_t at = in.offset();
+  const std::uint8_t flag = in.u8();
+  if (flag > 1) in.fail(detail::concat("the batch flag at offset ", at, " is ", int{flag}));
+  if (flag == 0) return;
+  BatchRange range;
+  range.min = in.i64();
+  range.opt = in.i64();
+  range.max = in.i64();
+  plan.batch_range = range;
+  plan.batch_buckets.resize(in.count(8 + 16 + 8 + 8));
+  for (BatchBucket& bucket : plan.batch_buckets) {
+    bucket.batch = in.i64();
+    read_tensors(in, bucket.arena_bytes, bucket.workspace_bytes, bucket.tensors);
+    bucket.layers = read_layer_section(in);
+  }
 }
 
 }  // namespace trtutils::plan

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "trtutils/core/error.hpp"
+#include "trtutils/plan/batch_buckets.hpp"
 
 namespace trtutils::plan {
 
@@ -217,14 +218,64 @@ void check_layers(const Plan& plan) {
   }
 }
 
-}  // namespace
-
-void validate_plan(const Plan& plan) {
-  check_header(plan.header);
+void validate_static_plan(const Plan& plan) {
   std::set<std::string> names;
   for (std::size_t i = 0; i < plan.tensors.size(); ++i) check_tensor(plan, i, names);
   check_io(plan);
   check_layers(plan);
+}
+
+// The range, the buckets' batches (ascending, distinct, inside the range,
+// the largest being max) and the batched specs' profiles.
+void check_batch_layout(const Plan& plan) {
+  const BatchRange& r = *plan.batch_range;
+  if (!(1 <= r.min && r.min <= r.opt && r.opt <= r.max)) {
+    fail("batch range ", r.min, "/", r.opt, "/", r.max, " (min/opt/max) needs 1 <= min <= opt <= max");
+  }
+  std::int64_t previous = 0;
+  for (const BatchBucket& bucket : plan.batch_buckets) {
+    if (bucket.batch <= previous || bucket.batch == r.opt || bucket.batch < r.min ||
+        bucket.batch > r.max) {
+      fail("batch bucket ", bucket.batch, " is out of order, repeats opt (", r.opt,
+           ") or lies outside ", r.min, "..", r.max);
+    }
+    previous = bucket.batch;
+  }
+  if (std::max(previous, r.opt) != r.max) {
+    fail("the largest batch bucket is ", std::max(previous, r.opt), ", not max (", r.max,
+         "): batches up to max could not run");
+  }
+  bool any_batched = false;
+  for (const TensorSpec& spec : plan.io) {
+    if (!is_batched(spec)) continue;
+    any_batched = true;
+    if (!spec.profile || spec.profile->min.empty() || spec.profile->min[0] != r.min ||
+        spec.profile->opt[0] != r.opt || spec.profile->max[0] != r.max) {
+      fail(spec.is_input ? "input '" : "output '", spec.name,
+           "' has a dynamic batch axis whose profile is not the plan's batch range ", r.min, "/",
+           r.opt, "/", r.max);
+    }
+  }
+  if (!any_batched) fail("the plan has a batch range but no input or output with a batch axis");
+}
+
+}  // namespace
+
+void validate_plan(const Plan& plan) {
+  check_header(plan.header);
+  if (!plan.batch_range) {
+    if (!plan.batch_buckets.empty()) fail("batch buckets without a batch range");
+    validate_static_plan(plan);
+    return;
+  }
+  check_batch_layout(plan);
+  for (const std::int64_t batch : bucket_batches(plan)) {
+    try {
+      validate_static_plan(bucket_plan(plan, batch));
+    } catch (const ModelError& e) {
+      throw ModelError(detail::concat(e.what(), " (in the bucket for batch ", batch, ")"));
+    }
+  }
 }
 
 }  // namespace trtutils::plan

@@ -53,6 +53,7 @@ std::vector<std::byte> write_plan_bytes(const Plan& plan) {
   write_section(out, format::kIoSection, [&] { write_io_section(out, plan.io); });
   write_section(out, format::kTensorSection, [&] { write_tensor_section(out, plan); });
   write_section(out, format::kLayerSection, [&] { write_layer_section(out, plan.layers); });
+  write_section(out, format::kBatchSection, [&] { write_batch_section(out, plan); });
   out.pad_to(kWeightsAlignment);
   write_section(out, format::kWeightsSection, [&] { out.bytes(plan.weights.bytes()); });
 

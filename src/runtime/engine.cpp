@@ -8,6 +8,7 @@
 #include "runtime/layer_registry.hpp"
 #include "trtutils/core/context.hpp"
 #include "trtutils/core/device.hpp"
+#include "trtutils/plan/batch_buckets.hpp"
 #include "trtutils/plan/layer_kinds.hpp"
 #include "trtutils/plan/plan_compatibility.hpp"
 #include "trtutils/plan/plan_reader.hpp"
@@ -75,8 +76,9 @@ std::vector<DynamicExtentSource> find_dynamic_extents(const plan::Plan& plan) {
   return found;
 }
 
-void check_plan_structure(const plan::Plan& plan) {
-  plan::validate_plan(plan);
+namespace {
+
+void check_static_plan_structure(const plan::Plan& plan) {
   for (const plan::LayerDesc& layer : plan.layers) {
     if (find_layer_factory(layer.kernel) == nullptr) {
       throw ModelError(trtutils::detail::concat(
@@ -94,6 +96,28 @@ void check_plan_structure(const plan::Plan& plan) {
     }
   }
   (void)find_dynamic_extents(plan);
+}
+
+}  // namespace
+
+void check_plan_structure(const plan::Plan& plan) {
+  plan::validate_plan(plan);
+  if (!plan.batch_range) {
+    check_static_plan_structure(plan);
+    return;
+  }
+  for (const std::int64_t batch : plan::bucket_batches(plan)) {
+    const plan::Plan bucket = plan::bucket_plan(plan, batch);
+    check_static_plan_structure(bucket);
+    // A padded batch copies b samples out of each output; an extent written
+    // at run time would not say which rows are whose.
+    if (!find_dynamic_extents(bucket).empty()) {
+      throw ModelError(trtutils::detail::concat(
+          "the bucket for batch ", batch,
+          " has an output with a data-dependent extent, which a dynamic batch cannot pad: "
+          "rebuild the engine with a fixed batch"));
+    }
+  }
 }
 
 }  // namespace detail
@@ -129,15 +153,75 @@ void split_io(Engine::Impl& impl) {
   }
   for (const auto* group : {&impl.inputs, &impl.outputs}) {
     for (const plan::TensorSpec& spec : *group) {
-      const plan::TensorDesc* tensor = impl.plan.find_tensor(spec.name);
-      impl.io_tensors.push_back(tensor->id);
-      impl.io_empty.push_back(std::find(tensor->dims.begin(), tensor->dims.end(),
-                                        std::int64_t{0}) != tensor->dims.end());
+      const bool batched = plan::is_batched(spec);
+      impl.io_batched.push_back(batched);
+      const std::vector<std::int64_t> sample(spec.dims.begin() + (batched ? 1 : 0),
+                                             spec.dims.end());
+      impl.io_sample_bytes.push_back(static_cast<std::size_t>(element_count(sample)) *
+                                     dtype_size(spec.dtype));
     }
   }
 }
 
+void bind_variant_io(const Engine::Impl& impl, BatchVariant& variant) {
+  for (const auto* group : {&impl.inputs, &impl.outputs}) {
+    for (const plan::TensorSpec& spec : *group) {
+      const plan::TensorDesc* tensor = variant.plan->find_tensor(spec.name);
+      variant.io_tensors.push_back(tensor->id);
+      variant.io_empty.push_back(std::find(tensor->dims.begin(), tensor->dims.end(),
+                                           std::int64_t{0}) != tensor->dims.end());
+    }
+  }
+}
+
+void load_variant(Engine::Impl& impl, BatchVariant& variant) {
+  bind_variant_io(impl, variant);
+  variant.dynamic_extents = detail::find_dynamic_extents(*variant.plan);
+  variant.workspace_bytes = variant.plan->workspace_bytes;
+  for (const plan::LayerDesc& desc : variant.plan->layers) {
+    variant.layers.push_back(create_layer(*variant.plan, desc));
+    const detail::Layer& layer = *variant.layers.back();
+    variant.workspace_bytes = std::max(variant.workspace_bytes, layer.workspace_bytes());
+    impl.needs_cudnn = impl.needs_cudnn || layer.needs_cudnn();
+    impl.needs_cublaslt = impl.needs_cublaslt || layer.needs_cublaslt();
+    impl.logger->verbose(trtutils::detail::concat(
+        variant.batch > 0 ? trtutils::detail::concat("batch ", variant.batch, ": ") : "",
+        "layer '", desc.name, "' (", desc.kernel, "): ", layer.detail()));
+  }
+  impl.workspace_bytes = std::max(impl.workspace_bytes, variant.workspace_bytes);
+  impl.arena_bytes = std::max(impl.arena_bytes, variant.plan->arena_bytes);
+}
+
+void create_variants(Engine::Impl& impl) {
+  impl.batch_range = impl.plan.batch_range;
+  if (!impl.batch_range) {
+    auto variant = std::make_unique<BatchVariant>();
+    variant->plan = &impl.plan;
+    impl.variants.push_back(std::move(variant));
+    impl.variant_batches.push_back(0);
+  } else {
+    for (const std::int64_t batch : plan::bucket_batches(impl.plan)) {
+      auto variant = std::make_unique<BatchVariant>();
+      variant->batch = batch;
+      variant->own_plan = std::make_unique<plan::Plan>(plan::bucket_plan(impl.plan, batch));
+      variant->plan = variant->own_plan.get();
+      impl.variants.push_back(std::move(variant));
+      impl.variant_batches.push_back(batch);
+    }
+  }
+  for (const auto& variant : impl.variants) load_variant(impl, *variant);
+}
+
 }  // namespace
+
+std::size_t Engine::Impl::variant_for(std::int64_t batch) const {
+  if (!batch_range) return 0;
+  return plan::select_bucket(variant_batches, batch);
+}
+
+const BatchVariant& Engine::Impl::opt_variant() const {
+  return *variants[batch_range ? variant_for(batch_range->opt) : 0];
+}
 
 std::shared_ptr<const Engine> Engine::load(const std::filesystem::path& path,
                                            EngineOptions options) {
@@ -153,25 +237,25 @@ std::shared_ptr<const Engine> Engine::from_plan(plan::Plan plan, EngineOptions o
   plan::check_plan_compatible(plan.header, impl->arch);
   impl->plan = std::move(plan);
   split_io(*impl);
-  impl->dynamic_extents = detail::find_dynamic_extents(impl->plan);
 
   const std::span<const std::byte> weights = impl->plan.weights.bytes();
   impl->weights = core::DeviceBuffer(weights.size());
   core::memcpy_host_to_device(impl->weights.data(), weights.data(), weights.size());
 
-  impl->workspace_bytes = impl->plan.workspace_bytes;
-  for (const plan::LayerDesc& desc : impl->plan.layers) {
-    impl->layers.push_back(create_layer(impl->plan, desc));
-    const detail::Layer& layer = *impl->layers.back();
-    impl->workspace_bytes = std::max(impl->workspace_bytes, layer.workspace_bytes());
-    impl->needs_cudnn = impl->needs_cudnn || layer.needs_cudnn();
-    impl->needs_cublaslt = impl->needs_cublaslt || layer.needs_cublaslt();
-    impl->logger->verbose(
-        trtutils::detail::concat("layer '", desc.name, "' (", desc.kernel, "): ", layer.detail()));
+  create_variants(*impl);
+  std::size_t layer_count = 0;
+  for (const auto& variant : impl->variants) layer_count += variant->layers.size();
+  std::string buckets;
+  if (impl->batch_range) {
+    for (const std::int64_t b : impl->variant_batches) {
+      buckets += trtutils::detail::concat(buckets.empty() ? "" : ",", b);
+    }
+    buckets = trtutils::detail::concat(", batch ", impl->batch_range->min, "..",
+                                       impl->batch_range->max, " in buckets ", buckets);
   }
   impl->logger->info(trtutils::detail::concat(
-      "engine loaded on ", impl->arch, ": ", impl->layers.size(), " layers, ", weights.size(),
-      " bytes of weights, ", impl->plan.arena_bytes, " bytes of activations and ",
+      "engine loaded on ", impl->arch, ": ", layer_count, " layers", buckets, ", ",
+      weights.size(), " bytes of weights, ", impl->arena_bytes, " bytes of activations and ",
       impl->workspace_bytes, " bytes of workspace per context"));
   return std::make_shared<Engine>(Passkey{}, std::move(impl));
 }
@@ -203,21 +287,48 @@ int Engine::output_index(std::string_view name) const noexcept {
 }
 
 EngineMemory Engine::memory() const noexcept {
-  return {impl_->weights.size(), impl_->plan.arena_bytes, impl_->workspace_bytes};
+  std::uint64_t padded = 0;
+  if (impl_->pads_batches()) {
+    for (std::size_t i = 0; i < impl_->io_sample_bytes.size(); ++i) {
+      if (!impl_->io_batched[i]) continue;
+      padded += impl_->io_sample_bytes[i] * static_cast<std::uint64_t>(impl_->batch_range->max);
+    }
+  }
+  return {impl_->weights.size(), impl_->arena_bytes, impl_->workspace_bytes, padded};
 }
 
-std::vector<LayerInfo> Engine::layers() const {
+std::optional<plan::BatchRange> Engine::batch_range() const noexcept { return impl_->batch_range; }
+
+std::vector<std::int64_t> Engine::batch_buckets() const {
+  if (!impl_->batch_range) return {};
+  return impl_->variant_batches;
+}
+
+namespace {
+std::vector<LayerInfo> layer_infos(const BatchVariant& variant) {
   std::vector<LayerInfo> infos;
-  for (const auto& layer : impl_->layers) {
+  for (const auto& layer : variant.layers) {
     const plan::LayerDesc& desc = layer->desc();
     LayerInfo info{desc.name, desc.kernel, {}, {}, layer->detail()};
     for (plan::TensorId id : desc.inputs) {
-      info.inputs.push_back(id == plan::kAbsentTensor ? "" : impl_->plan.tensor(id).name);
+      info.inputs.push_back(id == plan::kAbsentTensor ? "" : variant.plan->tensor(id).name);
     }
-    for (plan::TensorId id : desc.outputs) info.outputs.push_back(impl_->plan.tensor(id).name);
+    for (plan::TensorId id : desc.outputs) info.outputs.push_back(variant.plan->tensor(id).name);
     infos.push_back(std::move(info));
   }
   return infos;
+}
+}  // namespace
+
+std::vector<LayerInfo> Engine::layers() const { return layer_infos(impl_->opt_variant()); }
+
+std::vector<LayerInfo> Engine::layers(std::int64_t batch) const {
+  TRTUTILS_CHECK(impl_->batch_range && std::find(impl_->variant_batches.begin(),
+                                                 impl_->variant_batches.end(),
+                                                 batch) != impl_->variant_batches.end(),
+                 "the engine has no bucket for batch ", batch,
+                 " (its buckets: batch_buckets(); a static engine has none)");
+  return layer_infos(*impl_->variants[impl_->variant_for(batch)]);
 }
 
 std::unique_ptr<ExecutionContext> Engine::create_execution_context() const {

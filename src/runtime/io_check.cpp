@@ -49,6 +49,33 @@ void check_input(const plan::TensorSpec& spec, const Shape& shape, DType dtype) 
                  "; cast it first, e.g. tensor.cast(", dtype_enumerator(spec.dtype), ")");
 }
 
+std::int64_t infer_batch(std::span<const plan::TensorSpec> inputs, std::span<const Shape> shapes) {
+  std::int64_t batch = 0;
+  const plan::TensorSpec* first = nullptr;
+  for (std::size_t i = 0; i < inputs.size() && i < shapes.size(); ++i) {
+    const plan::TensorSpec& spec = inputs[i];
+    if (spec.dims.empty() || spec.dims[0] != plan::kDynamicDim) continue;
+    const Shape& shape = shapes[i];
+    TRTUTILS_CHECK(!shape.empty(), "input '", spec.name, "': expected shape ",
+                   dims_to_string(spec.dims), " (? = the batch), got a scalar");
+    if (first == nullptr) {
+      first = &spec;
+      batch = shape[0];
+      if (spec.profile && (batch < spec.profile->min[0] || batch > spec.profile->max[0])) {
+        throw InvalidArgument(detail::concat(
+            "input '", spec.name, "' ", dims_to_string(shape), ": batch ", batch,
+            " is outside the engine's range ", spec.profile->min[0], "..", spec.profile->max[0],
+            "; split the batch or rebuild with a wider profile"));
+      }
+      continue;
+    }
+    TRTUTILS_CHECK(shape[0] == batch, "input '", spec.name, "' ", dims_to_string(shape),
+                   " has batch ", shape[0], " but input '", first->name, "' has batch ", batch,
+                   "; every batched input takes the same batch");
+  }
+  return batch;
+}
+
 std::string dtype_enumerator(DType dtype) {
   switch (dtype) {
     case DType::kUndefined:

@@ -49,8 +49,21 @@ plan::Plan plan_for(const std::filesystem::path& path, const TRTEngineOptions& o
   return builder(path, options.build_options);
 }
 
-std::size_t byte_size(const plan::TensorSpec& spec) {
-  return static_cast<std::size_t>(element_count(spec.dims)) * dtype_size(spec.dtype);
+/// The dims at a batch: kDynamicDim at axis 0 replaced (static specs as they are).
+std::vector<std::int64_t> dims_at(const plan::TensorSpec& spec, std::int64_t batch) {
+  std::vector<std::int64_t> dims = spec.dims;
+  if (!dims.empty() && dims[0] == plan::kDynamicDim) dims[0] = batch;
+  return dims;
+}
+
+/// Bytes of the largest batch the spec accepts.
+std::size_t max_byte_size(const plan::TensorSpec& spec) {
+  const std::int64_t max = spec.profile ? spec.profile->max.at(0) : 0;
+  return static_cast<std::size_t>(element_count(dims_at(spec, max))) * dtype_size(spec.dtype);
+}
+
+std::int64_t opt_batch(const Engine& engine) {
+  return engine.batch_range() ? engine.batch_range()->opt : 0;
 }
 
 }  // namespace
@@ -104,8 +117,9 @@ void TRTEngine::initialise(plan::Plan plan, const TRTEngineOptions& options) {
   p.input_count = p.engine->inputs().size();
   for (const auto* group : {&p.engine->inputs(), &p.engine->outputs()}) {
     for (const plan::TensorSpec& spec : *group) {
-      p.device_io.emplace_back(byte_size(spec));
-      p.staging.emplace_back(byte_size(spec));
+      // Sized for the largest batch: execute() never allocates.
+      p.device_io.emplace_back(max_byte_size(spec));
+      p.staging.emplace_back(max_byte_size(spec));
       // Zeros, so that warm-up runs read valid indices and no garbage.
       core::memset_device(p.device_io.back(), 0);
       p.io_pointers.push_back(p.device_io.back().data());
@@ -135,7 +149,8 @@ std::vector<std::string> TRTEngine::input_names() const {
   return collect<std::string>(input_specs(), [](const auto& s) { return s.name; });
 }
 std::vector<Shape> TRTEngine::input_shapes() const {
-  return collect<Shape>(input_specs(), [](const auto& s) { return s.dims; });
+  const std::int64_t opt = opt_batch(engine());
+  return collect<Shape>(input_specs(), [opt](const auto& s) { return dims_at(s, opt); });
 }
 std::vector<DType> TRTEngine::input_dtypes() const {
   return collect<DType>(input_specs(), [](const auto& s) { return s.dtype; });
@@ -144,7 +159,8 @@ std::vector<std::string> TRTEngine::output_names() const {
   return collect<std::string>(output_specs(), [](const auto& s) { return s.name; });
 }
 std::vector<Shape> TRTEngine::output_shapes() const {
-  return collect<Shape>(output_specs(), [](const auto& s) { return s.dims; });
+  const std::int64_t opt = opt_batch(engine());
+  return collect<Shape>(output_specs(), [opt](const auto& s) { return dims_at(s, opt); });
 }
 std::vector<DType> TRTEngine::output_dtypes() const {
   return collect<DType>(output_specs(), [](const auto& s) { return s.dtype; });
@@ -154,9 +170,14 @@ std::vector<HostTensor> TRTEngine::execute(const std::vector<HostTensor>& inputs
   Impl& p = *impl_;
   const auto& specs = input_specs();
   check_input_count(specs, inputs.size());
+  std::vector<Shape> shapes;
+  shapes.reserve(inputs.size());
+  for (const HostTensor& input : inputs) shapes.push_back(input.shape());
+  const std::int64_t batch = infer_batch(specs, shapes);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     check_input(specs[i], inputs[i].shape(), inputs[i].dtype());
   }
+  if (p.engine->batch_range()) p.context->set_batch(batch);
   core::DeviceGuard device(p.device);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].byte_size() == 0) continue;
@@ -165,18 +186,22 @@ std::vector<HostTensor> TRTEngine::execute(const std::vector<HostTensor>& inputs
                                       inputs[i].byte_size(), p.stream);
   }
   p.context->enqueue(p.stream, std::span<void* const>(p.io_pointers));
-  for (std::size_t i = p.input_count; i < p.device_io.size(); ++i) {
-    if (p.device_io[i].size() == 0) continue;  // an empty output
-    core::memcpy_device_to_host_async(p.staging[i].data(), p.device_io[i].data(),
-                                      p.device_io[i].size(), p.stream);
+  const auto& out_specs = output_specs();
+  std::vector<Shape> out_shapes;
+  for (std::size_t o = 0; o < out_specs.size(); ++o) {
+    out_shapes.push_back(p.context->output_dims(o));
+    const std::size_t bytes =
+        static_cast<std::size_t>(element_count(out_shapes.back())) * dtype_size(out_specs[o].dtype);
+    if (bytes == 0) continue;  // an empty output
+    core::memcpy_device_to_host_async(p.staging[p.input_count + o].data(),
+                                      p.device_io[p.input_count + o].data(), bytes, p.stream);
   }
   p.stream.synchronize();
   std::vector<HostTensor> outputs;
-  const auto& out_specs = output_specs();
   for (std::size_t o = 0; o < out_specs.size(); ++o) {
-    HostTensor full(out_specs[o].dims, out_specs[o].dtype);
+    HostTensor full(out_shapes[o], out_specs[o].dtype);
     const core::PinnedBuffer& staged = p.staging[p.input_count + o];
-    if (staged.size() > 0) std::memcpy(full.data(), staged.data(), staged.size());
+    if (full.byte_size() > 0) std::memcpy(full.data(), staged.data(), full.byte_size());
     const auto extent = p.context->dynamic_extent(o);
     if (extent && !out_specs[o].dims.empty()) {
       full = detail::trim_to_extent(full, *p.context->dynamic_extent_axis(o), *extent);
@@ -202,6 +227,18 @@ void TRTEngine::direct_exec(std::span<const void* const> inputs, std::span<void*
   p.context->enqueue(p.stream, std::span<void* const>(io));
 }
 
+void TRTEngine::direct_exec(std::span<const void* const> inputs, std::span<void* const> outputs,
+                            std::int64_t batch) {
+  impl_->context->set_batch(batch);
+  direct_exec(inputs, outputs);
+}
+
+std::vector<void*> TRTEngine::direct_exec(std::span<const void* const> inputs,
+                                          std::int64_t batch) {
+  impl_->context->set_batch(batch);
+  return direct_exec(inputs);
+}
+
 std::vector<void*> TRTEngine::direct_exec(std::span<const void* const> inputs) {
   Impl& p = *impl_;
   std::vector<void*> outputs(p.io_pointers.begin() + static_cast<std::ptrdiff_t>(p.input_count),
@@ -215,8 +252,10 @@ std::vector<HostTensor> TRTEngine::get_random_input(std::uint64_t seed) const {
   std::uniform_real_distribution<double> real(0.0, 1.0);
   std::uniform_int_distribution<int> integer(0, 9);
   std::vector<HostTensor> inputs;
-  for (const plan::TensorSpec& spec : input_specs()) {
-    HostTensor tensor(spec.dims, spec.dtype);
+  const std::vector<Shape> shapes = input_shapes();
+  for (std::size_t n = 0; n < shapes.size(); ++n) {
+    const plan::TensorSpec& spec = input_specs()[n];
+    HostTensor tensor(shapes[n], spec.dtype);
     const bool floating = is_floating_point(spec.dtype);
     const bool boolean = spec.dtype == DType::kBool;
     for (std::int64_t i = 0; i < tensor.element_count(); ++i) {

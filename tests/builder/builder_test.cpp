@@ -225,14 +225,31 @@ TEST(Builder, DynamicInputDimIsNamed) {
   }
 }
 
-TEST(Builder, BatchSpecialisesTheDynamicDim) {
+TEST(Builder, OneBatchSizeSpecialisesTheDynamicDim) {
+  ir::Graph g;
+  g.opset_imports[""] = 17;
+  g.outputs().push_back(add(g, "Relu", {input(g, "x", {ir::Dim::symbolic("n"), 3})}));
+  BuildOptions o = cpu_options();
+  o.batch = BatchProfile{4, 4, 4};
+  const plan::Plan p = build(std::move(g), o, test_registry());
+  EXPECT_EQ(p.io[0].dims, (std::vector<std::int64_t>{4, 3}));
+  EXPECT_FALSE(p.batch_range.has_value());
+}
+
+TEST(Builder, BatchRangeBuildsOneBucketPerBatchSize) {
   ir::Graph g;
   g.opset_imports[""] = 17;
   g.outputs().push_back(add(g, "Relu", {input(g, "x", {ir::Dim::symbolic("n"), 3})}));
   BuildOptions o = cpu_options();
   o.batch = BatchProfile{1, 4, 8};
   const plan::Plan p = build(std::move(g), o, test_registry());
-  EXPECT_EQ(p.io[0].dims, (std::vector<std::int64_t>{4, 3}));
+  EXPECT_EQ(p.io[0].dims, (std::vector<std::int64_t>{plan::kDynamicDim, 3}));
+  ASSERT_TRUE(p.batch_range.has_value());
+  EXPECT_EQ(*p.batch_range, (plan::BatchRange{1, 4, 8}));
+  EXPECT_EQ(p.tensors[p.find_tensor("x")->id].dims, (std::vector<std::int64_t>{4, 3}));
+  ASSERT_EQ(p.batch_buckets.size(), 3u);  // 1, 2, 8 (4 is the plan's own)
+  EXPECT_EQ(p.batch_buckets[2].batch, 8);
+  EXPECT_EQ(p.header.builder_options.at("batch"), "1/4/8 (buckets 1,2,4,8)");
 }
 
 TEST(Builder, EveryNodeWithoutALoweringIsListedAtOnce) {

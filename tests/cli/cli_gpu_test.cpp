@@ -167,6 +167,46 @@ TEST(CliGpu, BenchReportsOrderedLatencyStatistics) {
   }
 }
 
+TEST(CliGpu, ADynamicBatchEngineRunsAndBenchesAnyBatchInItsRange) {
+  TRTUTILS_REQUIRE_GPU();
+  TempDir dir;
+  trtutils::testing::write_dynamic_add_relu_model(dir / "dynamic.onnx");
+  const auto engine = dir / "dynamic.engine";
+  const auto built = run_cli({"build", (dir / "dynamic.onnx").string(), "-o", engine.string(),
+                              "--batch", "1:4:16", "--no-progress"});
+  ASSERT_EQ(built.status, 0) << TRTUTILS_CLI_DUMP(built);
+
+  // run: an input of batch 3 (between the buckets 2 and 4) gives y of batch 3.
+  HostTensor x(trtutils::Shape{3, 8}, trtutils::DType::kFloat32);
+  for (std::size_t i = 0; i < 24; ++i) x.values<float>()[i] = static_cast<float>(i % 7) - 3.0f;
+  trtutils::write_npy(dir / "x.npy", x.view());
+  const auto r = run_cli({"run", engine.string(), "--input", "x=" + (dir / "x.npy").string(),
+                          "--output-dir", (dir / "out").string(), "--json"});
+  ASSERT_EQ(r.status, 0) << TRTUTILS_CLI_DUMP(r);
+  const HostTensor y = trtutils::read_npy(dir / "out" / "y.npy");
+  ASSERT_EQ(y.shape(), (trtutils::Shape{3, 8}));
+  for (std::size_t i = 0; i < 24; ++i) {
+    const float c = 0.5f * static_cast<float>(static_cast<int>(i % 8) - 4);
+    EXPECT_EQ(y.values<float>()[i], std::max(x.values<float>()[i] + c, 0.0f)) << i;
+  }
+
+  for (const bool graph : {false, true}) {
+    std::vector<std::string> args = {"bench", engine.string(), "--batch", "5",      "--warmup",
+                                     "2",     "--iterations",  "5",       "--json", "--quiet"};
+    if (graph) args.push_back("--cuda-graph");
+    const auto b = run_cli(args);
+    ASSERT_EQ(b.status, 0) << TRTUTILS_CLI_DUMP(b);
+    EXPECT_EQ(json::parse(b.out)["batch"], 5);
+  }
+  const auto opt = run_cli({"bench", engine.string(), "--iterations", "3", "--json", "--quiet"});
+  ASSERT_EQ(opt.status, 0) << TRTUTILS_CLI_DUMP(opt);
+  EXPECT_EQ(json::parse(opt.out)["batch"], 4);
+  const auto above = run_cli({"bench", engine.string(), "--batch", "17", "--quiet"});
+  EXPECT_EQ(above.status, 1) << TRTUTILS_CLI_DUMP(above);
+  EXPECT_NE(above.err.find("batch 17 is outside the engine's range 1..16"), std::string::npos)
+      << TRTUTILS_CLI_DUMP(above);
+}
+
 TEST(CliGpu, BenchRefusesAnEngineOfAnotherBatch) {
   TRTUTILS_REQUIRE_GPU();
   TempDir dir;

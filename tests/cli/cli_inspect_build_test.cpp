@@ -158,7 +158,7 @@ TEST(CliInspect, EngineJsonDescribesHeaderIoLayersAndFile) {
   const json j = parse_json(r);
   EXPECT_EQ(j["kind"], "engine");
   EXPECT_EQ(j["file_bytes"], std::filesystem::file_size(dir / "relu.engine"));
-  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["format_version"], 2);
   EXPECT_EQ(j["library_version"], TRTUTILS_VERSION_TEXT);
   EXPECT_EQ(j["target_arch"], "sm_90");
   EXPECT_EQ(j["builder_options"]["autotune"], "0");
@@ -174,7 +174,8 @@ TEST(CliInspect, EngineJsonDescribesHeaderIoLayersAndFile) {
   EXPECT_NE(layer["detail"].get<std::string>().find("grid"), std::string::npos);
   std::vector<std::string> tags;
   for (const json& section : j["sections"]) tags.push_back(section["tag"]);
-  EXPECT_EQ(tags, (std::vector<std::string>{"HEAD", "IOSP", "TNSR", "LAYR", "WGHT"}));
+  EXPECT_EQ(tags, (std::vector<std::string>{"HEAD", "IOSP", "TNSR", "LAYR", "BTCH", "WGHT"}));
+  EXPECT_TRUE(j["batch"].is_null());  // a static engine
   EXPECT_TRUE(j["gpu"]["visible"].is_boolean());
   if (!j["gpu"]["visible"].get<bool>()) {
     EXPECT_EQ(j["gpu"]["runnable"], false);

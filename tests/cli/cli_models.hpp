@@ -64,6 +64,30 @@ inline void write_add_relu_model(const std::filesystem::path& path) {
   write_model(model, path);
 }
 
+/// The same Relu(x + c) with a dynamic batch: x and y are f32 ["n", 8].
+inline void write_dynamic_add_relu_model(const std::filesystem::path& path) {
+  write_add_relu_model(path);
+  onnx::ModelProto model;
+  std::ifstream in(path, std::ios::binary);
+  model.ParseFromIstream(&in);
+  in.close();
+  model.mutable_graph()
+      ->mutable_input(0)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(0)
+      ->set_dim_param("n");
+  model.mutable_graph()
+      ->mutable_output(0)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(0)
+      ->set_dim_param("n");
+  write_model(model, path);
+}
+
 /// y = com.example.Frobnicate(x): an op no registry knows.
 inline void write_unknown_op_model(const std::filesystem::path& path) {
   onnx::ModelProto model = model_with_io("unknown_op", {4});

@@ -52,6 +52,31 @@ TEST(CliModels, BuildSummaryCountsTheElementwiseChainItFused) {
   EXPECT_EQ(unfused["builder_options"]["fuse"], "0");
 }
 
+TEST(CliModels, BatchRangeBuildsBucketsThatBuildAndInspectReport) {
+  TempDir dir;
+  trtutils::testing::write_dynamic_add_relu_model(dir / "dynamic.onnx");
+  const json built = build_json(dir, dir / "dynamic.onnx", {"--batch", "1:4:16"});
+  ASSERT_TRUE(built.contains("batch")) << built.dump(2);
+  EXPECT_EQ(built["batch"]["min"], 1);
+  EXPECT_EQ(built["batch"]["opt"], 4);
+  EXPECT_EQ(built["batch"]["max"], 16);
+  ASSERT_EQ(built["batch"]["buckets"].size(), 5u);
+  EXPECT_EQ(built["batch"]["buckets"][4]["batch"], 16);
+  EXPECT_EQ(built["inputs"][0]["dims"], json::array({-1, 8}));
+  EXPECT_EQ(built["builder_options"]["batch"], "1/4/16 (buckets 1,2,4,8,16)");
+  EXPECT_EQ(built["memory"]["constants"], 1);  // c, shared by the five buckets
+
+  const auto text = run_cli({"inspect", (dir / "model.engine").string()});
+  ASSERT_EQ(text.status, 0) << TRTUTILS_CLI_DUMP(text);
+  EXPECT_NE(text.out.find("1..16 (opt 4), buckets 1, 2, 4, 8, 16"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("batch buckets"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("[?,8]"), std::string::npos) << text.out;
+
+  const json fixed = build_json(dir, dir / "dynamic.onnx", {"--batch", "3"});
+  EXPECT_TRUE(fixed["batch"].is_null());
+  EXPECT_EQ(fixed["inputs"][0]["dims"], json::array({3, 8}));
+}
+
 TEST(CliModels, InspectReportsAnOpNobodyImplements) {
   TempDir dir;
   trtutils::testing::write_unknown_op_model(dir / "unknown.onnx");

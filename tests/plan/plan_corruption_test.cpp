@@ -38,8 +38,8 @@ void expect_contains(const std::string& text, const std::string& part) {
 }
 
 TEST(PlanCorruption, EveryTruncationThrowsFileErrorSayingTheFileIsIncomplete) {
-  for (const std::vector<std::byte>& full :
-       {small_file(), write_plan_bytes(testing::rich_plan())}) {
+  for (const std::vector<std::byte>& full : {small_file(), write_plan_bytes(testing::rich_plan()),
+                                             write_plan_bytes(testing::batch_plan())}) {
     for (std::size_t n = 1; n < full.size(); ++n) {
       const std::vector<std::byte> prefix(full.begin(),
                                           full.begin() + static_cast<std::ptrdiff_t>(n));
@@ -85,19 +85,21 @@ TEST(PlanCorruption, OneFlippedByteAnywhereIsRefused) {
 }
 
 TEST(PlanCorruption, FlippedBytesBehindADisabledChecksumNeverEscapeAsOtherErrors) {
-  const std::vector<std::byte> full = write_plan_bytes(testing::rich_plan());
   PlanReadOptions options;
   options.verify_checksum = false;
-  for (std::size_t i = 0; i < full.size(); ++i) {
-    for (const unsigned flip : {0x01u, 0x80u, 0xffu}) {
-      std::vector<std::byte> bytes = full;
-      bytes[i] ^= static_cast<std::byte>(flip);
-      try {
-        (void)read_plan_bytes(bytes, options);
-      } catch (const Error&) {
-        // Refused by the reader or the validation: as designed.
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "byte " << i << " ^ " << flip << ": " << e.what();
+  for (const std::vector<std::byte>& full :
+       {write_plan_bytes(testing::rich_plan()), write_plan_bytes(testing::batch_plan())}) {
+    for (std::size_t i = 0; i < full.size(); ++i) {
+      for (const unsigned flip : {0x01u, 0x80u, 0xffu}) {
+        std::vector<std::byte> bytes = full;
+        bytes[i] ^= static_cast<std::byte>(flip);
+        try {
+          (void)read_plan_bytes(bytes, options);
+        } catch (const Error&) {
+          // Refused by the reader or the validation: as designed.
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << "byte " << i << " ^ " << flip << ": " << e.what();
+        }
       }
     }
   }
@@ -117,7 +119,7 @@ TEST(PlanCorruption, NewerFormatVersionAsksForARebuild) {
   std::vector<std::byte> bytes = small_file();
   put_u32(bytes, 8, 3);
   expect_contains(message_of<FileError>(bytes),
-                  "engine format v3 (written by a newer trtutils), this library reads v1: rebuild "
+                  "engine format v3 (written by a newer trtutils), this library reads v2: rebuild "
                   "it with this version's `trtutils build`");
 }
 

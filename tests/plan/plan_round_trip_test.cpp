@@ -81,10 +81,10 @@ TEST(PlanRoundTrip, FileStartsWithTheDocumentedPrelude) {
   const PlanFileInfo info = read_plan_file_info(bytes);
   EXPECT_EQ(info.format_version, kPlanFormatVersion);
   EXPECT_EQ(info.file_size, bytes.size());
-  ASSERT_EQ(info.sections.size(), 5u);
-  const char* tags[] = {"HEAD", "IOSP", "TNSR", "LAYR", "WGHT"};
-  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(info.sections[i].tag, tags[i]);
-  EXPECT_EQ(info.sections[0].range.offset, 40u + 5 * 24);  // right after the section table
+  ASSERT_EQ(info.sections.size(), 6u);
+  const char* tags[] = {"HEAD", "IOSP", "TNSR", "LAYR", "BTCH", "WGHT"};
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(info.sections[i].tag, tags[i]);
+  EXPECT_EQ(info.sections[0].range.offset, 40u + 6 * 24);  // right after the section table
 }
 
 TEST(PlanRoundTrip, WritingIsDeterministic) {
@@ -138,7 +138,8 @@ TEST(PlanRoundTrip, FuzzerSeedPlansAreCurrent) {
       std::filesystem::path(TRTUTILS_TEST_DATA_DIR).parent_path().parent_path() / "fuzz" /
       "plan_seeds";
   const std::pair<const char*, Plan> seeds[] = {{"small.engine", testing::small_plan()},
-                                                {"rich.engine", rich_plan()}};
+                                                {"rich.engine", rich_plan()},
+                                                {"batch.engine", testing::batch_plan()}};
   for (const auto& [name, plan] : seeds) {
     if (std::getenv("TRTUTILS_WRITE_PLAN_SEEDS") != nullptr) write_plan(dir / name, plan);
     Plan back = read_plan(dir / name);

@@ -128,7 +128,7 @@ TEST(PlanValidation, IoSpecsMatchTheirTensors) {
 
 TEST(PlanValidation, WriterRefusesAnotherFormatVersion) {
   Plan plan = testing::rich_plan();
-  plan.header.format_version = 2;
+  plan.header.format_version = kPlanFormatVersion + 1;
   EXPECT_THROW((void)write_plan_bytes(plan), InvalidArgument);
 }
 

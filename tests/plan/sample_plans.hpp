@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <span>
 #include <vector>
 
 #include "plan/xxhash64.hpp"
+#include "trtutils/plan/batch_buckets.hpp"
 #include "trtutils/plan/plan.hpp"
 
 namespace trtutils::plan::testing {
@@ -114,6 +116,19 @@ inline Plan small_plan() {
   plan.weights = weights.finish();
   plan.layers = {LayerDesc{"add", "ref.Add", {1, 0}, {2}, {}, Precision::kFloat32}};
   return plan;
+}
+
+/// small_plan's shape with a dynamic batch: x, y [b, 2] for b in 1..4 (opt 2),
+/// buckets 1, 2, 4 sharing w.
+inline Plan batch_plan() {
+  std::map<std::int64_t, Plan> plans;
+  for (const std::int64_t b : {1, 2, 4}) {
+    Plan plan = small_plan();
+    plan.io[0].dims = plan.io[1].dims = {b, 2};
+    plan.tensors[1].dims = plan.tensors[2].dims = {b, 2};
+    plans.emplace(b, std::move(plan));
+  }
+  return merge_batch_buckets(std::move(plans), {1, 2, 4});
 }
 
 inline void put_u32(std::vector<std::byte>& bytes, std::size_t at, std::uint32_t value) {

@@ -30,6 +30,57 @@ plan::TensorSpec spec(std::string name, DType dtype, std::vector<std::int64_t> d
   return s;
 }
 
+plan::TensorSpec batched(std::string name, std::vector<std::int64_t> sample) {
+  std::vector<std::int64_t> dims{plan::kDynamicDim};
+  dims.insert(dims.end(), sample.begin(), sample.end());
+  plan::TensorSpec s = spec(std::move(name), DType::kFloat32, dims);
+  plan::ShapeProfile profile{dims, dims, dims};
+  profile.min[0] = 1;
+  profile.opt[0] = 4;
+  profile.max[0] = 16;
+  s.profile = profile;
+  return s;
+}
+
+TEST(InferBatch, TakesAxisZeroOfTheBatchedInputsAndIgnoresStaticOnes) {
+  const std::vector<plan::TensorSpec> inputs = {
+      batched("image", {3, 8, 8}), spec("scale", DType::kFloat32, {2}), batched("mask", {8})};
+  const std::vector<Shape> shapes = {{13, 3, 8, 8}, {2}, {13, 8}};
+  EXPECT_EQ(infer_batch(inputs, shapes), 13);
+  const std::vector<plan::TensorSpec> fixed = {spec("x", DType::kFloat32, {2, 3})};
+  EXPECT_EQ(infer_batch(fixed, std::vector<Shape>{{2, 3}}), 0);
+}
+
+TEST(InferBatch, OutsideTheRangeNamesTheInputTheBatchAndTheRange) {
+  const std::vector<plan::TensorSpec> inputs = {batched("image", {3, 8, 8})};
+  const std::string above = error_of([&] {
+    (void)infer_batch(inputs, std::vector<Shape>{{17, 3, 8, 8}});
+  });
+  EXPECT_NE(above.find("input 'image' [17, 3, 8, 8]: batch 17 is outside the engine's range 1..16"),
+            std::string::npos)
+      << above;
+  const std::string zero = error_of([&] {
+    (void)infer_batch(inputs, std::vector<Shape>{{0, 3, 8, 8}});
+  });
+  EXPECT_NE(zero.find("batch 0 is outside the engine's range 1..16"), std::string::npos) << zero;
+}
+
+TEST(InferBatch, BatchedInputsMustAgree) {
+  const std::vector<plan::TensorSpec> inputs = {batched("a", {2}), batched("b", {2})};
+  const std::string message = error_of([&] {
+    (void)infer_batch(inputs, std::vector<Shape>{{4, 2}, {3, 2}});
+  });
+  EXPECT_NE(message.find("input 'b' [3, 2] has batch 3 but input 'a' has batch 4"),
+            std::string::npos)
+      << message;
+  const std::string scalar = error_of([&] {
+    (void)infer_batch(inputs, std::vector<Shape>{{}, {3, 2}});
+  });
+  EXPECT_NE(scalar.find("input 'a': expected shape [?, 2] (? = the batch), got a scalar"),
+            std::string::npos)
+      << scalar;
+}
+
 TEST(IoCheck, WrongCountNamesTheInputs) {
   const std::vector<plan::TensorSpec> inputs = {spec("images", DType::kFloat32, {1, 3, 4, 4}),
                                                 spec("scale", DType::kFloat32, {1})};

@@ -22,6 +22,7 @@
 #include "trtutils/core/event.hpp"
 #include "trtutils/core/memory.hpp"
 #include "trtutils/core/stream.hpp"
+#include "trtutils/plan/batch_buckets.hpp"
 #include "trtutils/runtime/engine.hpp"
 #include "trtutils/runtime/execution_context.hpp"
 
@@ -88,25 +89,35 @@ int run_bench(BenchArgs args) {
   if (args.batch > 0) args.flags.batch = std::to_string(args.batch);
   require_gpu("benchmarking an engine");
   const plan::Plan plan = load_or_build_plan(args.model, args.flags, args.quiet || args.json);
-  const std::int64_t batch = engine_batch(plan);
-  if (args.batch > 0 && batch != args.batch) {
+  // A dynamic-batch engine runs the asked batch (default: its opt).
+  const std::int64_t batch = plan.batch_range ? (args.batch > 0 ? args.batch : plan.batch_range->opt)
+                                              : engine_batch(plan);
+  if (args.batch > 0 && !plan.batch_range && batch != args.batch) {
     throw InvalidArgument(detail::concat(
         args.model.string(), " was built for batch ", batch, ", not ", args.batch,
         ": rebuild it with `trtutils build --batch ", args.batch, "` (or bench the .onnx model)"));
   }
+  std::vector<plan::TensorSpec> io_specs = plan.io;
+  for (plan::TensorSpec& spec : io_specs) {
+    if (plan::is_batched(spec)) {
+      spec.dims[0] = batch;
+      spec.profile.reset();
+    }
+  }
 
   core::set_device(args.device);
   const std::string gpu_name = core::device_properties(args.device).name;
-  std::vector<HostTensor> inputs = prepare_inputs(plan.io, {}, args.seed, nullptr);
+  std::vector<HostTensor> inputs = prepare_inputs(io_specs, {}, args.seed, nullptr);
   const std::shared_ptr<const runtime::Engine> engine = runtime::Engine::from_plan(plan);
   std::unique_ptr<runtime::ExecutionContext> context = engine->create_execution_context();
   context->set_use_cuda_graph(args.cuda_graph);
+  if (plan.batch_range) context->set_batch(batch);
   core::Stream stream;
 
   std::vector<core::DeviceBuffer> buffers;
   std::vector<void*> io;
   std::size_t next_input = 0;
-  for (const plan::TensorSpec& spec : engine->plan().io) {
+  for (const plan::TensorSpec& spec : io_specs) {
     std::size_t bytes = dtype_size(spec.dtype);
     for (const std::int64_t d : spec.dims) bytes *= static_cast<std::size_t>(d);
     buffers.emplace_back(std::max<std::size_t>(bytes, 1));
@@ -216,7 +227,8 @@ Command add_bench_command(CLI::App& app) {
       ->check(CLI::Range(1, 100000000));
   command
       ->add_option("--batch", args->batch,
-                   "batch size: an .onnx model is built for it; an engine must have it")
+                   "batch size: an .onnx model is built for it; a dynamic-batch engine runs it "
+                   "(default: its opt); a static engine must have it")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 31));
   command->add_flag("--cuda-graph", args->cuda_graph,
                     "record the engine into a CUDA graph once and replay it");

@@ -78,7 +78,9 @@ int run_build(const BuildArgs& args) {
   KeyValueList summary;
   summary.add("target GPU", plan.header.target_arch);
   summary.add("precision", std::string(plan::precision_name(plan.header.precision)));
-  summary.add("layers", std::to_string(plan.layers.size()));
+  summary.add("batch", batch_text(plan));
+  summary.add("layers", plan.batch_range ? detail::concat(plan.layers.size(), " (opt bucket)")
+                                         : std::to_string(plan.layers.size()));
   summary.add("fusions", detail::concat(report.fusions(), " (", report.batchnorms_folded,
                                         " BatchNorm folded, ", report.epilogues_fused,
                                         " epilogues, ", report.residuals_fused, " residual adds, ",

@@ -29,8 +29,9 @@ void add_build_flags(CLI::App& command, BuildFlags& flags, bool with_batch) {
   if (with_batch) {
     command
         .add_option("--batch", flags.batch,
-                    "batch size for inputs with a dynamic axis 0: B or MIN:OPT:MAX (the engine "
-                    "is specialised to OPT)")
+                    "batch size for inputs with a dynamic axis 0: B (a static engine) or "
+                    "MIN:OPT:MAX (the engine takes any batch in MIN..MAX, built once per bucket: "
+                    "MIN, OPT, MAX and the powers of two between)")
         ->group(group);
   }
   command
@@ -137,7 +138,12 @@ builder::BuildOptions to_build_options(const BuildFlags& flags) {
 }
 
 HostTensor random_tensor(const plan::TensorSpec& spec, std::uint64_t seed) {
-  for (const std::int64_t d : spec.dims) {
+  // A dynamic dim with a profile (a dynamic-batch engine's batch) takes its opt.
+  std::vector<std::int64_t> dims = spec.dims;
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] < 0 && spec.profile) dims[i] = spec.profile->opt.at(i);
+  }
+  for (const std::int64_t d : dims) {
     if (d < 0) {
       throw InvalidArgument(detail::concat("input '", spec.name, "' has a dynamic shape ",
                                            dims_text(spec.dims),
@@ -147,7 +153,7 @@ HostTensor random_tensor(const plan::TensorSpec& spec, std::uint64_t seed) {
   std::mt19937_64 generator(seed);
   std::uniform_real_distribution<double> real(0.0, 1.0);
   std::uniform_int_distribution<int> integer(0, 9);
-  HostTensor tensor(Shape(spec.dims.begin(), spec.dims.end()), spec.dtype);
+  HostTensor tensor(Shape(dims.begin(), dims.end()), spec.dtype);
   const bool floating = is_floating_point(spec.dtype);
   const bool boolean = spec.dtype == DType::kBool;
   for (std::int64_t i = 0; i < tensor.element_count(); ++i) {

@@ -106,6 +106,7 @@ int inspect_engine(const InspectArgs& args) {
   about.add("built at", utc_text(plan.header.build_time_unix_seconds));
   about.add("target GPU", plan.header.target_arch);
   about.add("precision", std::string(plan::precision_name(plan.header.precision)));
+  about.add("batch", batch_text(plan));
   std::string options;
   for (const auto& [key, value] : plan.header.builder_options) {
     options += detail::concat(options.empty() ? "" : ", ", key, "=", value);
@@ -131,6 +132,10 @@ int inspect_engine(const InspectArgs& args) {
   sections.print(out);
   out << "\ninputs and outputs\n";
   print_io(out, plan);
+  if (plan.batch_range) {
+    out << "\nbatch buckets (kernels and layers below: the opt bucket)\n";
+    print_batch_buckets(out, plan);
+  }
   out << "\nmemory\n";
   print_memory(out, plan_memory(plan));
   out << "\nkernels (" << plan.layers.size() << " layers)\n";

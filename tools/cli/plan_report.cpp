@@ -1,10 +1,12 @@
 #include "plan_report.hpp"
 
+#include <algorithm>
 #include <variant>
 
 #include "cli_common.hpp"
 #include "table.hpp"
 #include "trtutils/core/error.hpp"
+#include "trtutils/plan/batch_buckets.hpp"
 #include "trtutils/plan/layer_kinds.hpp"
 
 namespace trtutils::cli {
@@ -31,9 +33,14 @@ std::int64_t int_param(const plan::LayerParams& params, const std::string& name,
   return value ? *value : fallback;
 }
 
+/// Bytes of the largest tensor the spec accepts (a dynamic dim at its profile's max).
 std::uint64_t tensor_bytes(const plan::TensorSpec& spec) {
   std::uint64_t count = 1;
-  for (const std::int64_t d : spec.dims) count *= static_cast<std::uint64_t>(d < 0 ? 0 : d);
+  for (std::size_t i = 0; i < spec.dims.size(); ++i) {
+    std::int64_t d = spec.dims[i];
+    if (d < 0) d = spec.profile ? spec.profile->max.at(i) : 0;
+    count *= static_cast<std::uint64_t>(d);
+  }
   return count * dtype_size(spec.dtype);
 }
 
@@ -66,7 +73,15 @@ PlanMemoryReport plan_memory(const plan::Plan& plan) {
   memory.weights_bytes = plan.weights.size();
   memory.arena_bytes = plan.arena_bytes;
   memory.workspace_bytes = plan.workspace_bytes;
-  for (const plan::TensorSpec& spec : plan.io) memory.io_bytes += tensor_bytes(spec);
+  // A context allocates for its largest bucket; the caller's buffers for max.
+  for (const plan::BatchBucket& bucket : plan.batch_buckets) {
+    memory.arena_bytes = std::max(memory.arena_bytes, bucket.arena_bytes);
+    memory.workspace_bytes = std::max(memory.workspace_bytes, bucket.workspace_bytes);
+  }
+  for (const plan::TensorSpec& spec : plan.io) {
+    memory.io_bytes += tensor_bytes(spec);
+    if (plan.batch_range && plan::is_batched(spec)) memory.padded_io_bytes += tensor_bytes(spec);
+  }
   for (const plan::TensorDesc& tensor : plan.tensors) {
     if (tensor.kind == plan::TensorKind::kConstant) ++memory.constants;
     if (tensor.kind == plan::TensorKind::kActivation) ++memory.activations;
@@ -143,6 +158,8 @@ nlohmann::json plan_json(const plan::Plan& plan, bool with_layers) {
                     {"io_bytes", memory.io_bytes},
                     {"constants", memory.constants},
                     {"activations", memory.activations}};
+  json["memory"]["padded_io_bytes"] = memory.padded_io_bytes;
+  json["batch"] = batch_json(plan);
   json["layer_count"] = plan.layers.size();
   json["kernels_by_kind"] = kernels_by_kind(plan);
   if (with_layers) {
@@ -159,6 +176,46 @@ nlohmann::json plan_json(const plan::Plan& plan, bool with_layers) {
     }
   }
   return json;
+}
+
+nlohmann::json batch_json(const plan::Plan& plan) {
+  if (!plan.batch_range) return nullptr;
+  nlohmann::json buckets = nlohmann::json::array();
+  for (const std::int64_t batch : plan::bucket_batches(plan)) {
+    const plan::Plan bucket = plan::bucket_plan(plan, batch);
+    buckets.push_back({{"batch", batch},
+                       {"layers", bucket.layers.size()},
+                       {"arena_bytes", bucket.arena_bytes},
+                       {"workspace_bytes", bucket.workspace_bytes}});
+  }
+  return {{"min", plan.batch_range->min},
+          {"opt", plan.batch_range->opt},
+          {"max", plan.batch_range->max},
+          {"buckets", buckets}};
+}
+
+std::string batch_text(const plan::Plan& plan) {
+  if (!plan.batch_range) return "static";
+  std::string buckets;
+  for (const std::int64_t b : plan::bucket_batches(plan)) {
+    buckets += detail::concat(buckets.empty() ? "" : ", ", b);
+  }
+  return detail::concat(plan.batch_range->min, "..", plan.batch_range->max, " (opt ",
+                        plan.batch_range->opt, "), buckets ", buckets);
+}
+
+void print_batch_buckets(std::ostream& out, const plan::Plan& plan) {
+  Table table({{"batch", Table::Align::kRight},
+               {"layers", Table::Align::kRight},
+               {"arena", Table::Align::kRight},
+               {"workspace", Table::Align::kRight}});
+  for (const std::int64_t batch : plan::bucket_batches(plan)) {
+    const plan::Plan bucket = plan::bucket_plan(plan, batch);
+    table.add_row({detail::concat(batch, batch == plan.batch_range->opt ? " (opt)" : ""),
+                   std::to_string(bucket.layers.size()), bytes_text(bucket.arena_bytes),
+                   bytes_text(bucket.workspace_bytes)});
+  }
+  table.print(out);
 }
 
 void print_io(std::ostream& out, const plan::Plan& plan) {
@@ -180,6 +237,9 @@ void print_memory(std::ostream& out, const PlanMemoryReport& memory) {
                           " tensors"));
   list.add("workspace (per context)", bytes_text(memory.workspace_bytes));
   list.add("inputs + outputs (caller)", bytes_text(memory.io_bytes));
+  if (memory.padded_io_bytes > 0) {
+    list.add("padded inputs + outputs (per context)", bytes_text(memory.padded_io_bytes));
+  }
   list.print(out);
 }
 

@@ -20,13 +20,21 @@ namespace trtutils::builder {
 using ProgressCallback = std::function<void(std::string_view stage, double fraction)>;
 
 /// A dynamic batch dimension (axis 0 of every input whose axis 0 is not
-/// static). MVP: the plan is specialised to ONE batch size, `opt`; min and
-/// max are validated (1 <= min <= opt <= max) and recorded in the header's
-/// builder options, but the engine only accepts batch == opt.
+/// static). min = opt = max: a static engine of that batch. min < max: the
+/// engine accepts any batch in [min, max]; the builder builds the graph once
+/// per bucket (batch_buckets()) into one plan sharing one weights section,
+/// and the runtime runs a batch between buckets padded to the next larger
+/// bucket (see plan/batch_buckets.hpp). That needs samples that do not
+/// influence each other: the build refuses a model whose nodes work across
+/// axis 0 (UnsupportedError naming the node). Build time grows with the
+/// number of buckets.
 struct BatchProfile {
   std::int64_t min = 1;
   std::int64_t opt = 1;
   std::int64_t max = 1;
+  /// Batch sizes to specialise for, besides min, opt and max (each in
+  /// [min, max]); empty = the powers of two between min and max.
+  std::vector<std::int64_t> buckets{};
 };
 
 /// How convolution activations are laid out in memory. kAuto: channels-last
@@ -34,6 +42,15 @@ struct BatchProfile {
 /// Layout conversions (Transposes) are only left at boundaries: graph IO and
 /// ops that are not layout-agnostic (Reshape, MatMul, pooling windows...).
 enum class ConvolutionLayout : std::uint8_t { kAuto, kNCHW, kNHWC };
+
+/// Most buckets one plan holds (min, opt and max included).
+inline constexpr std::size_t kMaxBatchBuckets = 8;
+
+/// The batch sizes a profile is built for, ascending: min, opt, max and
+/// profile.buckets, or (none given) the powers of two strictly between min
+/// and max, thinned evenly to kMaxBatchBuckets in all. InvalidArgument for a
+/// bucket outside [min, max] or more than kMaxBatchBuckets explicit ones.
+std::vector<std::int64_t> batch_buckets(const BatchProfile& profile);
 
 struct BuildOptions {
   plan::Precision precision = plan::Precision::kFloat32;
@@ -75,7 +92,8 @@ struct BuildOptions {
 
 /// Throws InvalidArgument naming the first bad option: workspace of 0 when
 /// autotuning, a target arch not of the form "sm_<digits>", a batch profile
-/// that is not 1 <= min <= opt <= max, an empty constant input.
+/// that is not 1 <= min <= opt <= max or lists buckets outside it (or too
+/// many), an empty constant input.
 void validate_options(const BuildOptions& options);
 
 /// Whether 2-D convolutions run channels-last: layout kNHWC, or kAuto with an

@@ -23,7 +23,7 @@
 namespace trtutils::plan {
 
 /// The .engine format this library writes and the only one it reads.
-inline constexpr std::uint32_t kPlanFormatVersion = 1;
+inline constexpr std::uint32_t kPlanFormatVersion = 2;
 
 enum class Precision : std::uint8_t { kFloat32 = 0, kFloat16 = 1, kBFloat16 = 2 };
 /// "fp32", "fp16", "bf16".
@@ -122,6 +122,30 @@ struct LayerDesc {
   friend bool operator==(const LayerDesc&, const LayerDesc&) = default;
 };
 
+/// The batch sizes a dynamic-batch plan accepts (axis 0 of its batched
+/// inputs and outputs): any b with min <= b <= max. `opt` is the bucket
+/// whose tensors and layers are Plan's own.
+struct BatchRange {
+  std::int64_t min = 1;
+  std::int64_t opt = 1;
+  std::int64_t max = 1;
+
+  friend bool operator==(const BatchRange&, const BatchRange&) = default;
+};
+
+/// One more specialisation of the same graph, to one batch size: its own
+/// tensors (constants pointing into the plan's one weights section), layers
+/// and memory sizes. See batch_buckets.hpp.
+struct BatchBucket {
+  std::int64_t batch = 0;
+  std::vector<TensorDesc> tensors;
+  std::vector<LayerDesc> layers;
+  std::uint64_t arena_bytes = 0;
+  std::uint64_t workspace_bytes = 0;
+
+  friend bool operator==(const BatchBucket&, const BatchBucket&) = default;
+};
+
 struct Plan {
   PlanHeader header;
   /// Engine inputs and outputs, in the order the caller passes them.
@@ -134,6 +158,13 @@ struct Plan {
   /// Scratch memory the layers need at most (cuDNN / cuBLASLt workspaces).
   std::uint64_t workspace_bytes = 0;
   PlanWeights weights;
+  /// Set for a dynamic-batch plan: `io` then has kDynamicDim at axis 0 of the
+  /// batched inputs and outputs (with a profile), and tensors / layers /
+  /// arena_bytes / workspace_bytes above are the bucket for batch_range->opt.
+  std::optional<BatchRange> batch_range;
+  /// The other buckets of a dynamic-batch plan, by ascending batch (never
+  /// `opt`). Empty for a static plan.
+  std::vector<BatchBucket> batch_buckets;
 
   /// The tensor with this id; throws InvalidArgument when there is none.
   const TensorDesc& tensor(TensorId id) const;

@@ -14,6 +14,8 @@ namespace trtutils::plan {
 /// arena, weights ranges outside the weights section or not 256-byte aligned,
 /// constants whose size does not match their dims, IO specs that do not match
 /// their tensors or lack a valid min/opt/max profile for a dynamic dim.
+/// A dynamic-batch plan: its batch range and buckets (see batch_buckets.hpp)
+/// and each bucket's static plan, the message then naming the bucket.
 void validate_plan(const Plan& plan);
 
 }  // namespace trtutils::plan

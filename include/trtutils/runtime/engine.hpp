@@ -9,11 +9,18 @@
 //   std::unique_ptr<ExecutionContext> context = engine->create_execution_context();
 //   context->enqueue(stream, {input_device_pointer, output_device_pointer});
 //
+// Dynamic batch: a plan built with a batch range (plan/batch_buckets.hpp)
+// holds one specialisation per batch bucket; the engine loads all of them
+// (one weights upload) and inputs()/outputs() report kDynamicDim at the
+// batch axis, with the range as profile. Pick the batch per run with
+// ExecutionContext::set_batch.
+//
 // Loading checks the plan before touching the GPU (check_plan_runnable), so a
 // plan this runtime cannot run is refused with the reason on any machine.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +42,10 @@ struct EngineMemory {
   std::uint64_t weights_bytes = 0;    ///< once per engine
   std::uint64_t arena_bytes = 0;      ///< per ExecutionContext: activations
   std::uint64_t workspace_bytes = 0;  ///< per ExecutionContext: cuDNN / cuBLASLt scratch
+  /// Per ExecutionContext, dynamic-batch engines only: a max-batch copy of
+  /// every batched input and output, for batches between buckets (0 when
+  /// every batch of the range is a bucket).
+  std::uint64_t padded_io_bytes = 0;
 };
 
 /// One layer as `trtutils inspect` shows it.
@@ -52,7 +63,8 @@ std::vector<std::string> known_layer_kinds();
 /// Every check loading runs before it touches the GPU, in this order:
 /// validate_plan; every layer kind known ("layer 'x' uses kernel 'y' which
 /// this runtime does not know: rebuild the engine with this version");
-/// static shapes only; check_plan_compatible with `device_arch` and
+/// static shapes only (a dynamic-batch plan: every bucket checked, and no
+/// data-dependent extents); check_plan_compatible with `device_arch` and
 /// `library_version`. Throws ModelError.
 void check_plan_runnable(const plan::Plan& plan, std::string_view device_arch,
                          std::string_view library_version = kVersionString);
@@ -76,8 +88,21 @@ class Engine : public std::enable_shared_from_this<Engine> {
   /// Index into inputs() / outputs(), or -1.
   int input_index(std::string_view name) const noexcept;
   int output_index(std::string_view name) const noexcept;
+  /// Largest over the batch buckets (what each context allocates).
   EngineMemory memory() const noexcept;
+  /// The layers of the opt bucket (static engines: the only ones).
   std::vector<LayerInfo> layers() const;
+  /// The layers of the bucket for `batch`; InvalidArgument when it is not one
+  /// of batch_buckets().
+  std::vector<LayerInfo> layers(std::int64_t batch) const;
+
+  /// Dynamic-batch engines: the batch sizes accepted (ExecutionContext::
+  /// set_batch). nullopt for a static engine, which runs the shapes of its
+  /// io specs only.
+  std::optional<plan::BatchRange> batch_range() const noexcept;
+  /// The batch sizes the engine holds specialisations for, ascending; a
+  /// batch between two runs padded to the larger. Empty for a static engine.
+  std::vector<std::int64_t> batch_buckets() const;
   /// The device the engine lives on and its architecture ("sm_90").
   int device() const noexcept;
   const std::string& arch() const noexcept;

@@ -17,6 +17,15 @@
 // re-record (the executable graph is updated in place when CUDA allows); the
 // last recording is kept. The legacy default stream cannot be recorded, so
 // enqueue on it runs the layers one by one.
+//
+// Dynamic batch (Engine::batch_range()): set_batch(b) (or set_input_shape)
+// picks the batch of the next enqueues, any b in [min, max]; the IO pointers
+// then hold b samples. A b that is a bucket runs that bucket on the caller's
+// buffers; any other runs the next larger bucket on the context's padded
+// buffers (allocated at creation), with device-to-device copies of the b
+// samples in and out, queued on the same stream. Every bucket shares the one
+// arena and workspace, sized for the largest. Graphs are kept per batch, so
+// alternating batches replay without recording again.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -24,6 +33,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trtutils/core/stream.hpp"
@@ -52,11 +62,31 @@ class ExecutionContext {
   /// unknown name.
   void enqueue(core::StreamView stream, const std::map<std::string, void*>& io);
 
+  /// Dynamic-batch engines: the batch of the following enqueues (starts at
+  /// the range's opt). InvalidArgument naming the batched inputs, the batch
+  /// and the range when it lies outside [min, max], and for a static engine.
+  /// No GPU work; cheap enough to call before every enqueue.
+  void set_batch(std::int64_t batch);
+  /// TensorRT's spelling: the input's dims with the batch at axis 0 (the
+  /// other dims must be the engine's). Every batched input shares one batch,
+  /// so this sets it for all. InvalidArgument naming the input otherwise. A
+  /// static input's own dims are accepted and change nothing.
+  void set_input_shape(std::string_view name, std::span<const std::int64_t> dims);
+  void set_input_shape(std::string_view name, std::initializer_list<std::int64_t> dims) {
+    set_input_shape(name, std::span<const std::int64_t>(dims.begin(), dims.size()));
+  }
+  /// The batch the next enqueue runs (0 for a static engine).
+  std::int64_t batch() const noexcept;
+  /// An input's / output's dims at the current batch (static engines: the
+  /// io spec's dims).
+  std::vector<std::int64_t> input_dims(std::size_t index) const;
+  std::vector<std::int64_t> output_dims(std::size_t index) const;
+
   void set_use_cuda_graph(bool use) noexcept { use_cuda_graph_ = use; }
   bool uses_cuda_graph() const noexcept { return use_cuda_graph_; }
-  /// How many times the engine was recorded into a graph.
+  /// How many times the engine was recorded into a graph (all batches).
   std::size_t graph_capture_count() const noexcept { return graph_captures_; }
-  /// Forgets the recorded graph (the next graph enqueue records again).
+  /// Forgets the recorded graphs (the next graph enqueue records again).
   void reset_cuda_graph() noexcept;
 
   /// For an output with a data-dependent extent (NonZero, NMS): its true
@@ -75,7 +105,8 @@ class ExecutionContext {
 
  private:
   struct State;
-  void bind(std::span<void* const> io);
+  void check_bindings(std::span<void* const> io) const;
+  void run(core::StreamView stream, std::span<void* const> io);
   void run_layers(core::StreamView stream);
 
   std::shared_ptr<const Engine> engine_;

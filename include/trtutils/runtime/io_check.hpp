@@ -22,6 +22,13 @@ void check_input_count(std::span<const plan::TensorSpec> inputs, std::size_t cou
 /// extent within its profile.
 void check_input(const plan::TensorSpec& spec, const Shape& shape, DType dtype);
 
+/// The batch of a dynamic-batch engine's inputs: axis 0 of every input whose
+/// spec has kDynamicDim there (they must agree). InvalidArgument naming the
+/// input when one has rank 0, two disagree, or the batch lies outside the
+/// spec's profile: "input 'x' [17, 4]: batch 17 is outside the engine's
+/// range 1..16". 0 when no spec is batched. Pure; call check_input_count first.
+std::int64_t infer_batch(std::span<const plan::TensorSpec> inputs, std::span<const Shape> shapes);
+
 /// "DType::kFloat32" for f32, ... (for messages that suggest code).
 std::string dtype_enumerator(DType dtype);
 

@@ -64,9 +64,13 @@ class TRTEngine {
   TRTEngine(const TRTEngine&) = delete;
   TRTEngine& operator=(const TRTEngine&) = delete;
 
+  /// The engine's specs: for a dynamic-batch engine kDynamicDim (-1) at the
+  /// batch axis, with the range as profile.
   const std::vector<plan::TensorSpec>& input_specs() const noexcept;
   const std::vector<plan::TensorSpec>& output_specs() const noexcept;
   std::vector<std::string> input_names() const;
+  /// Shapes at the engine's opt batch (dynamic-batch engines; the range is
+  /// engine().batch_range()), or the static shapes.
   std::vector<Shape> input_shapes() const;
   std::vector<DType> input_dtypes() const;
   std::vector<std::string> output_names() const;
@@ -74,7 +78,9 @@ class TRTEngine {
   std::vector<DType> output_dtypes() const;
 
   /// Host inputs (in input order) -> host outputs. InvalidArgument naming the
-  /// input for a wrong count, shape or dtype, before any GPU work.
+  /// input for a wrong count, shape or dtype, before any GPU work. A
+  /// dynamic-batch engine takes the batch from axis 0 of the inputs (any in
+  /// its range; outputs come back with that batch).
   std::vector<HostTensor> execute(const std::vector<HostTensor>& inputs);
   std::vector<HostTensor> operator()(const std::vector<HostTensor>& inputs) {
     return execute(inputs);
@@ -86,13 +92,20 @@ class TRTEngine {
   std::vector<void*> direct_exec(std::span<const void* const> inputs);
   /// The same, writing the caller's output buffers.
   void direct_exec(std::span<const void* const> inputs, std::span<void* const> outputs);
+  /// Dynamic-batch engines: the same at `batch` (the buffers hold that many
+  /// samples; the engine's own are sized for max). Sets the context's batch,
+  /// which later calls without one keep. InvalidArgument outside the range.
+  std::vector<void*> direct_exec(std::span<const void* const> inputs, std::int64_t batch);
+  void direct_exec(std::span<const void* const> inputs, std::span<void* const> outputs,
+                   std::int64_t batch);
 
-  /// Random inputs of the right shapes and dtypes (floats in [0, 1), integers
+  /// Random inputs of input_shapes() and the input dtypes (floats in [0, 1), integers
   /// in [0, 10), seeded), as the Python get_random_input.
   std::vector<HostTensor> get_random_input(std::uint64_t seed = 0) const;
   /// execute(get_random_input(seed)).
   std::vector<HostTensor> mock_execute(std::uint64_t seed = 0);
-  /// Runs the engine `iterations` times on its own buffers, then synchronises.
+  /// Runs the engine `iterations` times on its own buffers (at the context's
+  /// current batch), then synchronises.
   void warmup(int iterations);
 
   core::StreamView stream() const noexcept;
