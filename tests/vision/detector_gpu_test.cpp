@@ -175,22 +175,35 @@ std::vector<std::uint8_t> make_pixels(int w, int h, std::size_t stride, std::uin
   return p;
 }
 
+/// The view is made on each call, from this object's own pixels: a stored
+/// view would go on pointing at the pixels of the object it was copied from
+/// (a std::vector<TestImage>{...} copies its elements out of temporaries that
+/// die at once, which sent freed memory to the GPU).
 struct TestImage {
   std::vector<std::uint8_t> pixels;
-  image::ImageView view;
+  int width = 0;
+  int height = 0;
+  std::size_t stride = 0;
+
+  image::ImageView view() const {
+    const image::PixelFormat format = image::PixelFormat::kBGR8;
+    return {pixels.data(), width, height, stride, format, image::MemoryKind::kHost};
+  }
 };
 
 TestImage make_image(int w, int h, std::uint32_t seed, std::size_t extra_stride = 0) {
   TestImage t;
   const std::size_t stride = static_cast<std::size_t>(w) * 3 + extra_stride;
   t.pixels = make_pixels(w, h, stride, seed);
-  t.view = {t.pixels.data(), w, h, stride, image::PixelFormat::kBGR8, image::MemoryKind::kHost};
+  t.width = w;
+  t.height = h;
+  t.stride = stride;
   return t;
 }
 
 std::vector<image::ImageView> views(const std::vector<TestImage>& images) {
   std::vector<image::ImageView> v;
-  for (const TestImage& t : images) v.push_back(t.view);
+  for (const TestImage& t : images) v.push_back(t.view());
   return v;
 }
 
@@ -459,19 +472,19 @@ TEST(DetectorGpu, DeviceAndPinnedImagesGiveTheHostResults) {
   TRTUTILS_REQUIRE_GPU();
   Detector detector(yolo_engine(image::TensorLayout::kNCHW, DType::kFloat32));
   const TestImage host = make_image(45, 37, 6, 19);
-  const auto want = detector.detect(host.view);
+  const auto want = detector.detect(host.view());
   ASSERT_FALSE(want.empty());
 
   core::DeviceBuffer device(host.pixels.size());
   core::memcpy_host_to_device(device.data(), host.pixels.data(), host.pixels.size());
-  image::ImageView on_device = host.view;
+  image::ImageView on_device = host.view();
   on_device.data = device.data();
   on_device.memory = image::MemoryKind::kDevice;
   expect_same({detector.detect(on_device)}, {want});
 
   core::PinnedBuffer pinned(host.pixels.size());
   std::memcpy(pinned.data(), host.pixels.data(), host.pixels.size());
-  image::ImageView on_pinned = host.view;
+  image::ImageView on_pinned = host.view();
   on_pinned.data = pinned.data();
   on_pinned.memory = image::MemoryKind::kPinnedHost;
   expect_same({detector.detect(on_pinned)}, {want});
@@ -487,7 +500,7 @@ TEST(DetectorGpu, LaterCallsAllocateNothing) {
   std::size_t free_before = 0, free_after = 0, total = 0;
   ASSERT_EQ(cudaMemGetInfo(&free_before, &total), cudaSuccess);
   for (int i = 0; i < 3; ++i) (void)detector.detect(views(images));
-  (void)detector.detect(images[0].view);  // smaller batches fit what is there
+  (void)detector.detect(images[0].view());  // smaller batches fit what is there
   ASSERT_EQ(cudaMemGetInfo(&free_after, &total), cudaSuccess);
   EXPECT_EQ(detector.preprocess_allocation_count(), after_first);
   EXPECT_EQ(free_after, free_before) << "device memory changed between calls";
@@ -504,10 +517,11 @@ TEST(DetectorGpu, BadImagesAreRefusedBeforeAnyWork) {
   TRTUTILS_REQUIRE_GPU();
   Detector detector(yolo_engine(image::TensorLayout::kNCHW, DType::kFloat32));
   const TestImage a = make_image(10, 10, 1);
-  image::ImageView grey = a.view;
+  image::ImageView grey = a.view();
   grey.format = image::PixelFormat::kGray8;
-  EXPECT_THROW((void)detector.detect(std::vector<image::ImageView>{a.view, grey}), InvalidArgument);
-  image::ImageView null_view = a.view;
+  EXPECT_THROW((void)detector.detect(std::vector<image::ImageView>{a.view(), grey}),
+               InvalidArgument);
+  image::ImageView null_view = a.view();
   null_view.data = nullptr;
   EXPECT_THROW((void)detector.detect(null_view), InvalidArgument);
 }
@@ -604,7 +618,7 @@ TEST(ClassifierGpu, MatchesSoftmaxTopKOnTheCpu) {
   const std::vector<float> logits = classifier_logits_by_hand(p, 3);
   const auto want = image::classify(logits, 3, 10, 4, true);
   EXPECT_EQ(classifier.classify(views(images)), want);
-  EXPECT_EQ(classifier.classify(images[2].view), want[2]);
+  EXPECT_EQ(classifier.classify(images[2].view()), want[2]);
   EXPECT_GT(classifier.last_timing().inference_ms, 0.0);
   const std::size_t allocations = classifier.preprocess_allocation_count();
   EXPECT_EQ(classifier.classify(views(images)), want);
@@ -627,6 +641,23 @@ ModelInput small_input() {
 }
 
 std::vector<TestImage> two_images() { return {make_image(40, 30, 31), make_image(13, 27, 32)}; }
+
+TEST(TestModels, CopiedTestImagesViewTheirOwnPixels) {
+  // Built from an initializer list, so every element is a copy of a temporary
+  // already destroyed; each view must point into the element itself.
+  const std::vector<TestImage> images = two_images();
+  const std::vector<image::ImageView> v = views(images);
+  ASSERT_EQ(v.size(), 2u);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    EXPECT_EQ(v[i].data, images[i].pixels.data()) << "image " << i;
+  }
+  EXPECT_EQ(v[0].width, 40);
+  EXPECT_EQ(v[0].height, 30);
+  EXPECT_EQ(v[0].stride_bytes, 120u);
+  EXPECT_EQ(v[1].width, 13);
+  EXPECT_EQ(v[1].height, 27);
+  EXPECT_EQ(images[1].pixels, make_pixels(13, 27, 39, 32));
+}
 
 TEST(TestModels, YoloGraphsComputeTheHandWrittenHead) {
   const auto images = two_images();
