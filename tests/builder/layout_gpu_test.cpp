@@ -47,9 +47,13 @@ std::vector<HostTensor> inputs_for(const ir::Graph& g) {
 }
 
 /// Builds `make` with `precision` and `layout`, runs it and compares every
-/// output with the CPU reference (|got - want| <= rtol * (0.05 + |want|)).
+/// output with the CPU reference: each element within rtol * (0.05 + |want|),
+/// and the whole output within rel_l2 (||got - want|| / ||want||). Reduced
+/// precisions are judged on the norm: an element near zero after cancellation
+/// carries the rounding of the large terms it came from (bf16 keeps 8 bits,
+/// so its per-element bound is a sanity bound, 8x fp16's).
 void check_block(const Case& block, plan::Precision precision, ConvolutionLayout layout, double rtol,
-                 std::int64_t expected_layout) {
+                 std::int64_t expected_layout, double rel_l2 = 1e-4) {
   SCOPED_TRACE(block.name);
   ir::Graph reference = make_graph(block.make);
   passes::infer_shapes(reference);
@@ -78,14 +82,21 @@ void check_block(const Case& block, plan::Precision precision, ConvolutionLayout
     const HostTensor got = outputs[k].cast(DType::kFloat32);
     ASSERT_EQ(got.shape(), want.shape());
     double worst = 0.0;
+    double diff_sq = 0.0;
+    double want_sq = 0.0;
     for (std::size_t i = 0; i < want.values<float>().size(); ++i) {
       const double w = want.values<float>()[i];
+      diff_sq += (got.values<float>()[i] - w) * (got.values<float>()[i] - w);
+      want_sq += w * w;
       const double error = std::fabs(got.values<float>()[i] - w) / (0.05 + std::fabs(w));
       worst = std::max(worst, error);
       EXPECT_LE(error, rtol) << "output " << k << " element " << i << ": " << got.values<float>()[i]
                              << " vs " << w;
     }
+    const double l2 = std::sqrt(diff_sq / want_sq);
+    EXPECT_LE(l2, rel_l2) << "output " << k << ": relative L2 error";
     ::testing::Test::RecordProperty(std::string(block.name) + "_worst_relative_error", std::to_string(worst));
+    ::testing::Test::RecordProperty(std::string(block.name) + "_relative_l2", std::to_string(l2));
   }
 }
 
@@ -101,12 +112,12 @@ TEST(LayoutGpu, Fp32NchwBlocksMatchTheCpuReference) {
 
 TEST(LayoutGpu, Fp16BlocksRunNhwcByDefaultAndStayClose) {
   TRTUTILS_REQUIRE_GPU();
-  for (const Case& block : blocks()) check_block(block, plan::Precision::kFloat16, ConvolutionLayout::kAuto, 3e-2, 1);
+  for (const Case& block : blocks()) check_block(block, plan::Precision::kFloat16, ConvolutionLayout::kAuto, 3e-2, 1, 1e-2);
 }
 
 TEST(LayoutGpu, Bf16NhwcBlocksStayClose) {
   TRTUTILS_REQUIRE_GPU();
-  for (const Case& block : blocks()) check_block(block, plan::Precision::kBFloat16, ConvolutionLayout::kAuto, 1e-1, 1);
+  for (const Case& block : blocks()) check_block(block, plan::Precision::kBFloat16, ConvolutionLayout::kAuto, 3e-1, 1, 5e-2);
 }
 
 /// One Transpose of `shape` by `perm`, as an fp32 graph.
