@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <iostream>
 #include <utility>
 
 #include "gpu/library_types.hpp"
@@ -222,6 +224,23 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
   // convolution followed by the epilogue kernel. Time both for the best few.
   std::optional<ConvolutionAlgorithm> best;
   float best_ms = 0.0f;
+  // TRTUTILS_AUTOTUNE_LOG=1: every candidate and its times on stderr, to see
+  // why an algorithm was chosen.
+  static const bool log = std::getenv("TRTUTILS_AUTOTUNE_LOG") != nullptr;
+  if (log) {
+    std::cerr << "conv autotune: " << to_string(impl_->desc.layout) << " "
+              << dtype_name(impl_->desc.input_dtype) << " x";
+    for (const std::int64_t d : impl_->desc.input_shape) std::cerr << " " << d;
+    std::cerr << " w";
+    for (const std::int64_t d : impl_->desc.filter_shape) std::cerr << " " << d;
+    std::cerr << (impl_->desc.has_residual ? " +z" : "") << " act "
+              << to_string(impl_->desc.activation) << "; cuDNN found " << ranked.size() << ":";
+    for (const ConvolutionAlgorithmTiming& r : ranked) {
+      std::cerr << " algo" << r.algorithm.algorithm << "/math" << r.algorithm.math_type << "="
+                << r.time_ms << "ms";
+    }
+    std::cerr << "\n";
+  }
   const std::size_t count = std::min(ranked.size(), kTimedCandidates);
   for (std::size_t i = 0; i < count; ++i) {
     for (const bool fused : {false, true}) {
@@ -230,6 +249,10 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
       candidate.fused_epilogue = fused;
       const std::optional<float> ms =
           time_path(handle, stream, buffers, workspace, workspace_bytes, candidate);
+      if (log) {
+        std::cerr << "  algo" << candidate.algorithm << (fused ? " fused" : " unfused") << ": "
+                  << (ms ? std::to_string(*ms) + " ms" : std::string("refused")) << "\n";
+      }
       if (ms && (!best || *ms < best_ms)) {
         best = candidate;
         best_ms = *ms;

@@ -89,7 +89,8 @@ class ConvolutionPlan {
   /// find_algorithms, then times the whole path (convolution + epilogue,
   /// fused into cuDNN's call where possible and unfused) of cuDNN's best few
   /// candidates with CUDA events and keeps the fastest that runs. Sets and
-  /// returns the choice. Synchronises.
+  /// returns the choice. Synchronises. With the environment variable
+  /// TRTUTILS_AUTOTUNE_LOG set, every candidate and its times go to stderr.
   /// InvalidArgument if no algorithm fits `workspace_bytes`.
   ConvolutionAlgorithm autotune(CudnnHandle& handle, core::StreamView stream,
                                 const ConvolutionBuffers& buffers, void* workspace,
