@@ -73,23 +73,7 @@ bool fold_one(ir::Graph& graph, ir::Node* conv) {
 }  // namespace
 
 int fold_batchnorm_into_conv(ir::Graph& graph) {
-  // A rewrite removes nodes: restart the scan after each one.
-  int folded = 0;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (ir::Node* node : graph.nodes()) {
-      if (fold_one(graph, node)) {
-        ++folded;
-        changed = true;
-        break;
-      }
-    }
-  }
-  if (folded) {
-    graph.topological_sort();
-    graph.remove_unused_values();
-  }
-  return folded;
+  return fusion::rewrite_until_fixed_point(graph, fold_one);
 }
 
 }  // namespace trtutils::builder

@@ -59,22 +59,7 @@ bool fuse_one(ir::Graph& graph, ir::Node* add) {
 }  // namespace
 
 int fuse_residual_adds(ir::Graph& graph) {
-  int fused = 0;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (ir::Node* node : graph.nodes()) {
-      if (fuse_one(graph, node)) {
-        ++fused;
-        changed = true;
-        break;
-      }
-    }
-  }
-  if (fused) {
-    graph.topological_sort();
-    graph.remove_unused_values();
-  }
-  return fused;
+  return fusion::rewrite_until_fixed_point(graph, fuse_one);
 }
 
 }  // namespace trtutils::builder

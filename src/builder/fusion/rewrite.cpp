@@ -70,4 +70,24 @@ bool activation_attributes(const ir::Node& node, ir::Attributes& attributes) {
   return true;
 }
 
+int rewrite_until_fixed_point(ir::Graph& graph,
+                              const std::function<bool(ir::Graph&, ir::Node*)>& rewrite_at) {
+  int rewrites = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (ir::Node* node : graph.nodes()) {
+      if (rewrite_at(graph, node)) {
+        ++rewrites;
+        changed = true;
+        break;
+      }
+    }
+  }
+  if (rewrites) {
+    graph.topological_sort();
+    graph.remove_unused_values();
+  }
+  return rewrites;
+}
+
 }  // namespace trtutils::builder::fusion

@@ -1,5 +1,6 @@
 #pragma once
 // Small graph-rewriting helpers shared by the fusion passes.
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -27,5 +28,11 @@ ir::Value* other_input(const ir::Node& node, const ir::Value* value);
 /// (Relu, Sigmoid, Tanh, HardSwish, LeakyRelu, Clip with constant bounds);
 /// false, attributes unchanged, for anything else.
 bool activation_attributes(const ir::Node& node, ir::Attributes& attributes);
+
+/// Applies `rewrite_at` (true when it rewrote the graph at that node) until
+/// no node changes; a rewrite removes nodes, so each success restarts the
+/// scan. Then sorts the graph and drops unused values. Returns the rewrites.
+int rewrite_until_fixed_point(ir::Graph& graph,
+                              const std::function<bool(ir::Graph&, ir::Node*)>& rewrite_at);
 
 }  // namespace trtutils::builder::fusion
