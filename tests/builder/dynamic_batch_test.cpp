@@ -4,11 +4,11 @@
 // with buckets sharing one weights section.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <string>
 
 #include "builder/batch_independence.hpp"
 #include "builder/graph_copy.hpp"
+#include "builder/tiny_models.hpp"
 #include "trtutils/builder/build_options.hpp"
 #include "trtutils/builder/builder.hpp"
 #include "trtutils/passes/passes.hpp"
@@ -112,15 +112,7 @@ struct GraphMaker {
   }
 };
 
-HostTensor ramp(Shape shape, float scale, float offset) {
-  HostTensor t(shape, DType::kFloat32);
-  float v = offset;
-  for (float& x : t.values<float>()) {
-    x = std::sin(v) * scale;
-    v += 0.37f;
-  }
-  return t;
-}
+using test_models::ramp;
 
 ir::Attributes ints(const std::string& name, std::vector<std::int64_t> values) {
   ir::Attributes a;

@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "builder/tiny_models.hpp"
 #include "gpu_test_support.hpp"
 #include "trtutils/builder/builder.hpp"
 #include "trtutils/ops/reference_executor.hpp"
@@ -23,46 +24,9 @@
 namespace trtutils::builder {
 namespace {
 
-HostTensor ramp(Shape shape, float scale, float offset) {
-  HostTensor t(shape, DType::kFloat32);
-  float v = offset;
-  for (float& x : t.values<float>()) {
-    x = std::sin(v) * scale;
-    v += 0.37f;
-  }
-  return t;
-}
+using test_models::ramp;
 
-ir::Graph tiny_cnn() {
-  ir::Graph g;
-  g.opset_imports[""] = 17;
-  ir::Value* x = g.add_value("image");
-  x->set_dtype(DType::kFloat32);
-  x->set_shape(ir::from_static({2, 3, 8, 8}));
-  g.inputs().push_back(x);
-  const auto constant = [&](const char* name, HostTensor t) {
-    ir::Value* v = g.add_value(name);
-    v->set_constant(std::move(t));
-    return v;
-  };
-  const auto node = [&](const char* op, std::vector<ir::Value*> ins, ir::Attributes a = {}) {
-    ir::Value* out = g.add_value(std::string(op) + "_out");
-    g.add_node(op, op, std::move(ins), {out}, std::move(a));
-    return out;
-  };
-  ir::Attributes conv;
-  conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
-  ir::Value* y = node("Conv", {x, constant("w", ramp({4, 3, 3, 3}, 0.4f, 0.1f)),
-                               constant("b", ramp({4}, 0.1f, 0.7f))}, conv);
-  y = node("Relu", {y});
-  y = node("GlobalAveragePool", {y});
-  y = node("Flatten", {y});
-  ir::Attributes gemm;
-  gemm.set("transB", std::int64_t{1});
-  g.outputs().push_back(node("Gemm", {y, constant("fc", ramp({5, 4}, 0.6f, 0.3f)),
-                                      constant("fc_b", ramp({5}, 0.2f, 1.1f))}, gemm));
-  return g;
-}
+ir::Graph tiny_cnn() { return test_models::conv_relu_gemm(2); }
 
 void expect_close(const HostTensor& got, const HostTensor& want, double rtol) {
   ASSERT_EQ(got.shape(), want.shape());
