@@ -9,6 +9,7 @@
 #include "builder/batch_independence.hpp"
 #include "builder/graph_copy.hpp"
 #include "builder/tiny_models.hpp"
+#include "error_text.hpp"
 #include "trtutils/builder/build_options.hpp"
 #include "trtutils/builder/builder.hpp"
 #include "trtutils/passes/passes.hpp"
@@ -24,20 +25,8 @@ std::vector<std::int64_t> buckets_of(std::int64_t min, std::int64_t opt, std::in
   return batch_buckets(BatchProfile{min, opt, max, std::move(extra)});
 }
 
-template <typename Error, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "nothing thrown";
-  return {};
-}
-
-void expect_contains(const std::string& text, const std::string& part) {
-  EXPECT_NE(text.find(part), std::string::npos) << text << "\n  lacks: " << part;
-}
+using test::expect_contains;
+using test::message_of;
 
 TEST(BatchBuckets, MinOptMaxAndThePowersOfTwoBetween) {
   EXPECT_EQ(buckets_of(1, 4, 16), (std::vector<std::int64_t>{1, 2, 4, 8, 16}));

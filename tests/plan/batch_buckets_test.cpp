@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include "error_text.hpp"
+#include "sample_plans.hpp"
 #include "trtutils/core/error.hpp"
 #include "trtutils/plan/plan_reader.hpp"
 #include "trtutils/plan/plan_validation.hpp"
@@ -20,16 +22,7 @@ std::span<const std::byte> bytes_of(const std::vector<T>& values) {
   return std::as_bytes(std::span(values));
 }
 
-TensorDesc tensor(TensorId id, std::string name, DType dtype, std::vector<std::int64_t> dims,
-                  TensorKind kind) {
-  TensorDesc t;
-  t.id = id;
-  t.name = std::move(name);
-  t.dtype = dtype;
-  t.dims = std::move(dims);
-  t.kind = kind;
-  return t;
-}
+using testing::tensor;
 
 /// What the builder makes for one batch size b: y[b, 4] = x[b, 4] + w[4],
 /// plus a constant that depends on b (a shape tensor {b, 4}) and one input
@@ -63,20 +56,8 @@ Plan dynamic_plan(std::vector<std::int64_t> batches, BatchRange range) {
   return merge_batch_buckets(std::move(plans), range);
 }
 
-template <typename Error, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
-
-void expect_contains(const std::string& text, const std::string& part) {
-  EXPECT_NE(text.find(part), std::string::npos) << text << "\n  lacks: " << part;
-}
+using test::expect_contains;
+using test::message_of;
 
 TEST(SelectBucket, PicksTheEqualBucketElseTheSmallestLargerOne) {
   const std::vector<std::int64_t> buckets{1, 2, 4, 8, 16};
