@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "gpu_report.hpp"
 #include "gpu_run.hpp"
 #include "list_file.hpp"
@@ -276,52 +278,22 @@ std::string one_line(std::string text) {
   return text;
 }
 
-std::string json_string(const std::string& text) {
-  std::ostringstream out;
-  out << '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out << "\\\"";
-        break;
-      case '\\':
-        out << "\\\\";
-        break;
-      case '\n':
-        out << "\\n";
-        break;
-      case '\t':
-        out << "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << static_cast<int>(c)
-              << std::dec << std::setfill(' ');
-        } else {
-          out << c;
-        }
-    }
-  }
-  out << '"';
-  return out.str();
-}
-
 void write_json(const fs::path& path, const std::vector<GpuRecord>& records) {
-  std::ofstream out(path);
-  out << "[\n";
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const GpuRecord& r = records[i];
-    out << "  {\"test\": " << json_string(r.test) << ", \"op\": " << json_string(r.op)
-        << ", \"candidate\": " << (r.candidate ? "true" : "false")
-        << ", \"skip_reason\": " << json_string(r.skip_reason) << ", \"status\": \""
-        << gc::gpu_status_name(r.status) << "\", \"known_failure\": "
-        << (r.known ? "true" : "false") << ", \"seconds\": " << r.seconds
-        << ", \"engines\": " << r.engines
-        << ", \"constant_inputs\": " << json_string(r.constant_inputs)
-        << ", \"message\": " << json_string(r.message) << "}"
-        << (i + 1 < records.size() ? "," : "") << "\n";
+  nlohmann::json list = nlohmann::json::array();
+  for (const GpuRecord& r : records) {
+    list.push_back({{"test", r.test},
+                    {"op", r.op},
+                    {"candidate", r.candidate},
+                    {"skip_reason", r.skip_reason},
+                    {"status", gc::gpu_status_name(r.status)},
+                    {"known_failure", r.known},
+                    {"seconds", r.seconds},
+                    {"engines", r.engines},
+                    {"constant_inputs", r.constant_inputs},
+                    {"message", r.message}});
   }
-  out << "]\n";
+  // Messages may quote bytes from a model: invalid UTF-8 is replaced, not thrown on.
+  std::ofstream(path) << list.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 /// Fills the record from its process's report.

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "list_file.hpp"
 #include "op_keying.hpp"
 #include "run_test.hpp"
@@ -224,50 +226,20 @@ std::string one_line(std::string text) {
   return text;
 }
 
-std::string json_string(const std::string& text) {
-  std::ostringstream out;
-  out << '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out << "\\\"";
-        break;
-      case '\\':
-        out << "\\\\";
-        break;
-      case '\n':
-        out << "\\n";
-        break;
-      case '\t':
-        out << "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << static_cast<int>(c)
-              << std::dec;
-        } else {
-          out << c;
-        }
-    }
-  }
-  out << '"';
-  return out.str();
-}
-
 void write_json(const fs::path& path, const std::vector<Record>& records) {
-  std::ofstream out(path);
-  out << "[\n";
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const Record& r = records[i];
-    out << "  {\"test\": " << json_string(r.name) << ", \"op\": " << json_string(r.op)
-        << ", \"in_scope\": " << (r.in_scope ? "true" : "false")
-        << ", \"known_failure\": " << (r.known ? "true" : "false") << ", \"status\": \""
-        << trtutils::conformance::status_name(r.outcome.status) << "\", \"seconds\": " << r.seconds
-        << ", \"message\": " << json_string(r.outcome.message)
-        << ", \"unknown_output_shapes\": " << json_string(r.outcome.unknown_shapes) << "}"
-        << (i + 1 < records.size() ? "," : "") << "\n";
+  nlohmann::json list = nlohmann::json::array();
+  for (const Record& r : records) {
+    list.push_back({{"test", r.name},
+                    {"op", r.op},
+                    {"in_scope", r.in_scope},
+                    {"known_failure", r.known},
+                    {"status", trtutils::conformance::status_name(r.outcome.status)},
+                    {"seconds", r.seconds},
+                    {"message", r.outcome.message},
+                    {"unknown_output_shapes", r.outcome.unknown_shapes}});
   }
-  out << "]\n";
+  // Messages may quote bytes from a model: invalid UTF-8 is replaced, not thrown on.
+  std::ofstream(path) << list.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace
