@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compare.hpp"
+#include "test_data_files.hpp"
 #include "constant_inputs.hpp"
 #include "gpu_compare.hpp"
 #include "trtutils/builder/builder.hpp"
@@ -17,6 +18,8 @@
 namespace trtutils::gpu_conformance {
 
 namespace fs = std::filesystem;
+using conformance::data_sets;
+using conformance::numbered_files;
 
 namespace {
 
@@ -33,37 +36,6 @@ struct StagedError {
   Stage stage;
   std::exception_ptr error;
 };
-
-// The data-set helpers follow tools/onnx_conformance/run_test.cpp (which keeps
-// them private): input_N.pb / output_N.pb in numeric order, sets sorted.
-std::vector<fs::path> numbered_files(const fs::path& dir, const std::string& stem) {
-  std::vector<std::pair<long, fs::path>> found;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(stem + "_", 0) != 0 || entry.path().extension() != ".pb") continue;
-    const std::string number = name.substr(stem.size() + 1, name.size() - stem.size() - 4);
-    try {
-      found.emplace_back(std::stol(number), entry.path());
-    } catch (const std::exception&) {
-      continue;
-    }
-  }
-  std::sort(found.begin(), found.end());
-  std::vector<fs::path> paths;
-  for (auto& [index, path] : found) paths.push_back(std::move(path));
-  return paths;
-}
-
-std::vector<fs::path> data_sets(const fs::path& test_dir) {
-  std::vector<fs::path> sets;
-  for (const auto& entry : fs::directory_iterator(test_dir)) {
-    if (entry.is_directory() && entry.path().filename().string().rfind("test_data_set_", 0) == 0) {
-      sets.push_back(entry.path());
-    }
-  }
-  std::sort(sets.begin(), sets.end());
-  return sets;
-}
 
 std::map<std::string, HostTensor> read_inputs(const ir::Graph& graph, const fs::path& set_dir) {
   std::vector<const ir::Value*> feedable;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "compare.hpp"
+#include "test_data_files.hpp"
 #include "trtutils/onnx/importer.hpp"
 #include "trtutils/ops/reference_executor.hpp"
 #include "trtutils/ops/registry.hpp"
@@ -65,36 +66,6 @@ namespace {
 struct Mismatch {
   std::string message;
 };
-
-/// input_0.pb, input_1.pb, ... in numeric order (input_10 after input_9).
-std::vector<fs::path> numbered_files(const fs::path& dir, const std::string& stem) {
-  std::vector<std::pair<long, fs::path>> found;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(stem + "_", 0) != 0 || entry.path().extension() != ".pb") continue;
-    const std::string number = name.substr(stem.size() + 1, name.size() - stem.size() - 4);
-    try {
-      found.emplace_back(std::stol(number), entry.path());
-    } catch (const std::exception&) {
-      continue;
-    }
-  }
-  std::sort(found.begin(), found.end());
-  std::vector<fs::path> paths;
-  for (auto& [index, path] : found) paths.push_back(std::move(path));
-  return paths;
-}
-
-std::vector<fs::path> data_sets(const fs::path& test_dir) {
-  std::vector<fs::path> sets;
-  for (const auto& entry : fs::directory_iterator(test_dir)) {
-    if (entry.is_directory() && entry.path().filename().string().rfind("test_data_set_", 0) == 0) {
-      sets.push_back(entry.path());
-    }
-  }
-  std::sort(sets.begin(), sets.end());
-  return sets;
-}
 
 /// Feeds input_i to the graph input of the TensorProto's name when it has
 /// one, else to the i-th graph input that is not an initializer (what ONNX's
