@@ -18,8 +18,10 @@
 // both the CPU reference and the GPU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -157,32 +159,46 @@ inline HostTensor round_to_storage(const HostTensor& t, plan::Precision precisio
 }
 
 /// Runs the lowering on the GPU (see the file comment). Needs a GPU.
-inline std::vector<HostTensor> run_lowered(const NodeUnderTest& t, plan::Precision precision,
-                                           bool keep_boundary_dtypes = false) {
-  const auto ctx = t.lower(precision, keep_boundary_dtypes);
+/// Device memory for every tensor a lowering emitted (inputs, outputs,
+/// scratch, constants), by tensor id; aliased outputs point at their input.
+struct LoweredTensors {
   std::map<plan::TensorId, ops::GpuTensor> tensors;
-  for (const ops::GpuTensor& g : ctx->inputs()) {
-    if (g.present()) tensors[g.id] = g;
-  }
-  for (const ops::GpuTensor& g : ctx->outputs()) {
-    if (g.present()) tensors[g.id] = g;
-  }
-  for (const ops::GpuTensor& g : ctx->scratch()) tensors[g.id] = g;
-  for (const auto& [g, value] : ctx->constants()) tensors[g.id] = g;
-
   std::map<plan::TensorId, core::DeviceBuffer> buffers;
   std::map<plan::TensorId, void*> pointers;
-  const auto bytes_of = [](const ops::GpuTensor& g) {
-    return static_cast<std::size_t>(g.element_count()) * dtype_size(g.dtype);
-  };
-  for (const auto& [id, g] : tensors) {
-    buffers.emplace(id, core::DeviceBuffer(bytes_of(g)));
-    pointers[id] = buffers.at(id).data();
+  void* at(plan::TensorId id) const {
+    return id == plan::kAbsentTensor ? nullptr : pointers.at(id);
+  }
+};
+
+/// Runs one emitted layer the harness itself does not know (a library layer:
+/// cuDNN, cuBLASLt); false when it does not know it either.
+using LayerRunner = std::function<bool(const EmittedLayer&, const LoweredTensors&)>;
+
+inline std::size_t bytes_of(const ops::GpuTensor& g) {
+  return static_cast<std::size_t>(g.element_count()) * dtype_size(g.dtype);
+}
+
+inline std::vector<HostTensor> run_lowered(const NodeUnderTest& t, plan::Precision precision,
+                                           bool keep_boundary_dtypes = false,
+                                           const LayerRunner& run_other = {}) {
+  const auto ctx = t.lower(precision, keep_boundary_dtypes);
+  LoweredTensors lt;
+  for (const ops::GpuTensor& g : ctx->inputs()) {
+    if (g.present()) lt.tensors[g.id] = g;
+  }
+  for (const ops::GpuTensor& g : ctx->outputs()) {
+    if (g.present()) lt.tensors[g.id] = g;
+  }
+  for (const ops::GpuTensor& g : ctx->scratch()) lt.tensors[g.id] = g;
+  for (const auto& [g, value] : ctx->constants()) lt.tensors[g.id] = g;
+  for (const auto& [id, g] : lt.tensors) {
+    lt.buffers.emplace(id, core::DeviceBuffer(std::max<std::size_t>(bytes_of(g), 1)));
+    lt.pointers[id] = lt.buffers.at(id).data();
   }
   const auto upload = [&](const ops::GpuTensor& g, const HostTensor& value) {
     const HostTensor stored = value.dtype() == g.dtype ? value : value.cast(g.dtype);
     if (stored.byte_size() != 0) {
-      core::memcpy_host_to_device(pointers.at(g.id), stored.data(), stored.byte_size());
+      core::memcpy_host_to_device(lt.pointers.at(g.id), stored.data(), stored.byte_size());
     }
   };
   for (std::size_t i = 0; i < ctx->inputs().size(); ++i) {
@@ -190,7 +206,7 @@ inline std::vector<HostTensor> run_lowered(const NodeUnderTest& t, plan::Precisi
   }
   for (const auto& [g, value] : ctx->constants()) upload(g, value);
   for (const auto& [output, input] : ctx->aliases()) {
-    pointers[ctx->outputs().at(output).id] = pointers.at(ctx->inputs().at(input).id);
+    lt.pointers[ctx->outputs().at(output).id] = lt.pointers.at(ctx->inputs().at(input).id);
   }
 
   for (const EmittedLayer& layer : ctx->layers()) {
@@ -200,7 +216,7 @@ inline std::vector<HostTensor> run_lowered(const NodeUnderTest& t, plan::Precisi
       core::KernelArgs args;
       for (const ops::KernelArgument& a : launch.arguments) {
         if (a.kind == ops::KernelArgument::Kind::kTensor) {
-          args.push(pointers.at(a.tensor));
+          args.push(lt.pointers.at(a.tensor));
         } else {
           std::size_t alignment = 1;
           while (alignment < a.bytes.size() && alignment < 8) alignment *= 2;
@@ -208,16 +224,16 @@ inline std::vector<HostTensor> run_lowered(const NodeUnderTest& t, plan::Precisi
         }
       }
       kernel.call(dim3(launch.grid[0], launch.grid[1], launch.grid[2]),
-                  dim3(launch.block[0], launch.block[1], launch.block[2]), core::StreamView(),
-                  args, launch.shared_bytes);
+                  dim3(launch.block[0], launch.block[1], launch.block[2]), core::StreamView(), args,
+                  launch.shared_bytes);
     } else if (layer.kernel == plan::layer_kinds::kCopy) {
-      const ops::GpuTensor& source = tensors.at(layer.inputs.at(0));
+      const ops::GpuTensor& source = lt.tensors.at(layer.inputs.at(0));
       if (bytes_of(source) != 0) {
-        core::memcpy_device_to_device(pointers.at(layer.outputs.at(0)), pointers.at(source.id),
-                                      bytes_of(source));
+        core::memcpy_device_to_device(lt.pointers.at(layer.outputs.at(0)),
+                                      lt.pointers.at(source.id), bytes_of(source));
       }
-    } else {
-      ADD_FAILURE() << "lowering_harness cannot run layer kind '" << layer.kernel << "'";
+    } else if (!run_other || !run_other(layer, lt)) {
+      ADD_FAILURE() << "the lowering harness cannot run layer kind '" << layer.kernel << "'";
       return {};
     }
   }
@@ -232,7 +248,7 @@ inline std::vector<HostTensor> run_lowered(const NodeUnderTest& t, plan::Precisi
     }
     HostTensor stored(g.shape, g.dtype);
     if (stored.byte_size() != 0) {
-      core::memcpy_device_to_host(stored.data(), pointers.at(g.id), stored.byte_size());
+      core::memcpy_device_to_host(stored.data(), lt.pointers.at(g.id), stored.byte_size());
     }
     const DType ir_dtype = t.node().output(i)->dtype();
     outputs.push_back(stored.dtype() == ir_dtype ? std::move(stored) : stored.cast(ir_dtype));
@@ -246,11 +262,16 @@ inline std::vector<HostTensor> run_lowered(const NodeUnderTest& t, plan::Precisi
 inline double tolerance_for(DType ir_dtype, plan::Precision precision) {
   const DType stored = FakeLoweringContext::storage_dtype(ir_dtype, precision);
   switch (stored) {
-    case DType::kFloat16: return 1e-3;
-    case DType::kBFloat16: return 1e-2;
-    case DType::kFloat32: return 1e-6;
-    case DType::kFloat64: return 1e-12;
-    default: return 0.0;
+    case DType::kFloat16:
+      return 1e-3;
+    case DType::kBFloat16:
+      return 1e-2;
+    case DType::kFloat32:
+      return 1e-6;
+    case DType::kFloat64:
+      return 1e-12;
+    default:
+      return 0.0;
   }
 }
 
@@ -260,8 +281,8 @@ inline double tolerance_for(DType ir_dtype, plan::Precision precision) {
 inline ::testing::AssertionResult tensors_match(const HostTensor& actual,
                                                 const HostTensor& expected, double tolerance) {
   if (actual.dtype() != expected.dtype()) {
-    return ::testing::AssertionFailure() << "dtype " << dtype_name(actual.dtype()) << " vs "
-                                         << dtype_name(expected.dtype());
+    return ::testing::AssertionFailure()
+           << "dtype " << dtype_name(actual.dtype()) << " vs " << dtype_name(expected.dtype());
   }
   if (actual.shape() != expected.shape()) {
     return ::testing::AssertionFailure() << "shape " << shape_to_string(actual.shape()) << " vs "
@@ -283,8 +304,8 @@ inline ::testing::AssertionResult tensors_match(const HostTensor& actual,
     if (!ok && mismatches++ < 8) bad << "\n  [" << i << "] got " << a << ", expected " << e;
   }
   if (mismatches == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << mismatches << " of " << actual.element_count()
-                                       << " elements differ:" << bad.str();
+  return ::testing::AssertionFailure()
+         << mismatches << " of " << actual.element_count() << " elements differ:" << bad.str();
 }
 
 /// Runs the lowering on the GPU and compares every output with run_cpu on the
@@ -311,8 +332,7 @@ inline void expect_matches_cpu(NodeUnderTest& t, plan::Precision precision,
                                  ? tolerance_override
                                  : tolerance_for(expected[i].dtype(), precision);
     EXPECT_TRUE(tensors_match(actual[i], expected[i], tolerance))
-        << t.node().describe() << " output " << i << " ("
-        << plan::precision_name(precision) << ")";
+        << t.node().describe() << " output " << i << " (" << plan::precision_name(precision) << ")";
   }
 }
 
