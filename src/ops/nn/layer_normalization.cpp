@@ -12,20 +12,9 @@ namespace {
 
 template <typename Context>
 DType stash_dtype(const Context& ctx) {
-  // stash_type is a TensorProto data type code.
-  switch (ctx.attributes().get_int("stash_type", 1)) {
-    case 1:
-      return DType::kFloat32;
-    case 10:
-      return DType::kFloat16;
-    case 11:
-      return DType::kFloat64;
-    case 16:
-      return DType::kBFloat16;
-    default:
-      break;
-  }
-  ctx.fail("stash_type must be a floating-point type code (1, 10, 11 or 16)");
+  const std::optional<DType> dtype = stash_type_dtype(ctx.attributes().get_int("stash_type", 1));
+  if (!dtype) ctx.fail(kBadStashType);
+  return *dtype;
 }
 
 void infer_layer_normalization(InferContext& ctx) {
@@ -109,6 +98,21 @@ std::vector<HostTensor> run_layer_normalization(const CpuContext& ctx) {
 }
 
 }  // namespace
+
+std::optional<DType> stash_type_dtype(std::int64_t code) {
+  switch (code) {
+    case 1:
+      return DType::kFloat32;
+    case 10:
+      return DType::kFloat16;
+    case 11:
+      return DType::kFloat64;
+    case 16:
+      return DType::kBFloat16;
+    default:
+      return std::nullopt;
+  }
+}
 
 OpSchema layer_normalization_schema() {
   return {"LayerNormalization", "", infer_layer_normalization, run_layer_normalization,

@@ -1,5 +1,7 @@
 #pragma once
 // The schemas of the nn family, one function per op file; register.cpp adds them.
+#include <optional>
+
 #include "trtutils/ops/op_schema.hpp"
 
 namespace trtutils::ops::nn {
@@ -30,6 +32,12 @@ struct EinsumLayout {
   std::vector<std::vector<std::int64_t>> strides;  // [operand][label]
 };
 EinsumLayout einsum_layout(const ir::Node& node, const std::vector<Shape>& shapes);
+
+/// LayerNormalization's stash_type (a TensorProto data type code: 1, 10, 11
+/// or 16) as a DType; nullopt for any other code (layer_normalization.cpp).
+std::optional<DType> stash_type_dtype(std::int64_t code);
+inline constexpr const char* kBadStashType =
+    "stash_type must be a floating-point type code (1, 10, 11 or 16)";
 
 // GPU lowerings (ops/gpu_lowering.hpp), one per op, in the *_gpu.cpp files.
 GpuLowerFn conv_gpu_lowering();                    // conv_gpu.cpp

@@ -188,20 +188,10 @@ std::string broadcast_index(const Shape& param, const Shape& x, std::int64_t axi
 }
 
 DType stash_dtype(const LoweringContext& ctx) {
-  switch (ctx.node().attributes().get_int("stash_type", 1)) {
-    case 1:
-      return DType::kFloat32;
-    case 10:
-      return DType::kFloat16;
-    case 11:
-      return DType::kFloat64;
-    case 16:
-      return DType::kBFloat16;
-    default:
-      break;
-  }
-  ctx.fail("stash_type must be a floating-point type code (1, 10, 11 or 16)");
-  return DType::kUndefined;  // not reached: fail throws
+  const std::optional<DType> dtype =
+      stash_type_dtype(ctx.node().attributes().get_int("stash_type", 1));
+  if (!dtype) ctx.fail(kBadStashType);
+  return *dtype;
 }
 
 void lower_layer_normalization(LoweringContext& ctx) {
