@@ -99,6 +99,29 @@ void check_launch_dimensions(std::string_view kernel_name, dim3 grid, dim3 block
                  kMaxGridYZ);
 }
 
+bool supports_programmatic_dependent_launch(std::string_view arch) {
+  constexpr int kFirstPdlArchitecture = 90;
+  const std::size_t underscore = arch.find('_');
+  if (underscore == std::string_view::npos) return false;
+  int number = 0;
+  std::size_t digits = 0;
+  for (std::size_t i = underscore + 1; i < arch.size() && arch[i] >= '0' && arch[i] <= '9'; ++i) {
+    number = number * 10 + (arch[i] - '0');
+    if (++digits > 4) return false;
+  }
+  return digits >= 2 && number >= kFirstPdlArchitecture;
+}
+
+LaunchAttributes launch_attributes(const LaunchOptions& options, std::string_view arch) {
+  LaunchAttributes attributes;
+  if (options.programmatic_dependent_launch && supports_programmatic_dependent_launch(arch)) {
+    cudaLaunchAttribute& pdl = attributes.values[attributes.count++];
+    pdl.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    pdl.val.programmaticStreamSerializationAllowed = 1;
+  }
+  return attributes;
+}
+
 std::string current_device_arch() {
   int device = 0;
   TRTUTILS_CUDA_CHECK(cudaGetDevice(&device));
@@ -217,6 +240,14 @@ void Kernel::release() noexcept {
 
 void Kernel::call(dim3 grid, dim3 block, StreamView stream, const KernelArgs& args,
                   std::size_t shared_mem) const {
+  LaunchOptions options;
+  options.shared_mem = shared_mem;
+  call(grid, block, stream, args, options);
+}
+
+void Kernel::call(dim3 grid, dim3 block, StreamView stream, const KernelArgs& args,
+                  const LaunchOptions& options) const {
+  const std::size_t shared_mem = options.shared_mem;
   TRTUTILS_CHECK(kernel_ != nullptr, "kernel '", name_, "' was moved from; it cannot launch");
   check_arguments(name_, params_, args);
   check_launch_dimensions(name_, grid, block);
@@ -229,8 +260,20 @@ void Kernel::call(dim3 grid, dim3 block, StreamView stream, const KernelArgs& ar
   }
   // cudaLaunchKernel takes void** but only reads through it.
   void** pointers = const_cast<void**>(args.pointers().data());
-  TRTUTILS_CUDA_CHECK(
-      cudaLaunchKernel(function, grid, block, pointers, shared_mem, stream.handle()));
+  LaunchAttributes attributes = launch_attributes(options, arch_);
+  if (attributes.count == 0) {
+    TRTUTILS_CUDA_CHECK(
+        cudaLaunchKernel(function, grid, block, pointers, shared_mem, stream.handle()));
+  } else {
+    cudaLaunchConfig_t config{};
+    config.gridDim = grid;
+    config.blockDim = block;
+    config.dynamicSmemBytes = shared_mem;
+    config.stream = stream.handle();
+    config.attrs = attributes.values.data();
+    config.numAttrs = attributes.count;
+    TRTUTILS_CUDA_CHECK(cudaLaunchKernelExC(&config, function, pointers));
+  }
   TRTUTILS_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -196,9 +196,23 @@ HostTensor preprocess_reference(std::span<const ImageView> images, const Preproc
   return out;
 }
 
+void check_tuning(const PreprocessTuning& tuning) {
+  TRTUTILS_CHECK(tuning.tile_rows >= 1 && tuning.tile_rows <= 32, "tile_rows ", tuning.tile_rows,
+                 " is not 1 to 32 (warps per block; a block holds at most 1024 threads)");
+  TRTUTILS_CHECK(tuning.staging_loads >= 1 && tuning.staging_loads <= 8, "staging_loads ",
+                 tuning.staging_loads, " is not 1 to 8 (16-byte loads in flight per lane)");
+}
+
+std::string tuning_name(const PreprocessTuning& tuning) {
+  return detail::concat("rows ", tuning.tile_rows, ", loads ", tuning.staging_loads, ", PDL ",
+                        tuning.programmatic_dependent_launch ? "on" : "off");
+}
+
 std::vector<std::string> preprocess_nvrtc_options() { return {"--fmad=false"}; }
 
-std::string generate_preprocess_source(const PreprocessKernelConfig& config) {
+std::string generate_preprocess_source(const PreprocessKernelConfig& config,
+                                       const PreprocessTuning& tuning) {
+  check_tuning(tuning);
   const bool f16 = config.output_dtype == DType::kFloat16;
   TRTUTILS_CHECK(f16 || config.output_dtype == DType::kFloat32,
                  "pre-processing writes f32 or f16, not ", dtype_name(config.output_dtype));
@@ -213,9 +227,10 @@ std::string generate_preprocess_source(const PreprocessKernelConfig& config) {
   if (f16) s += "#include <cuda_fp16.h>\n";
   s += detail::concat(
       "#define CHANNELS ", channels, "\n#define BPP ", bpp, "\n#define NCHW ",
-      config.layout == TensorLayout::kNCHW ? 1 : 0, "\n#define TILE_ROWS ", kPreprocessTileRows,
+      config.layout == TensorLayout::kNCHW ? 1 : 0, "\n#define TILE_ROWS ", tuning.tile_rows,
       "\n#define TILE_WIDTH ", kPreprocessTileWidth, "\n#define PIXELS_PER_THREAD ",
-      kPreprocessPixelsPerThread, "\n#define INLINE_IMAGES ", kPreprocessInlineImages,
+      kPreprocessPixelsPerThread, "\n#define STAGING_LOADS ", tuning.staging_loads,
+      "\n#define INLINE_IMAGES ", kPreprocessInlineImages,
       "\n#define TU_DEVICE __device__ __forceinline__\n#define UNROLL _Pragma(\"unroll\")\n");
   if (f16) {
     s += "typedef __half out_t;\n"
@@ -266,16 +281,17 @@ PreprocessImageParams preprocess_image_params(const ImageView& image,
 
 PreprocessLaunch plan_preprocess_launch(std::span<const PreprocessImageParams> images,
                                         PixelFormat format, const PreprocessOptions& options,
-                                        const void* output) {
+                                        const void* output, const PreprocessTuning& tuning) {
+  check_tuning(tuning);
   TRTUTILS_CHECK(!images.empty() && images.size() <= 65535, "a batch of ", images.size(),
                  " images does not fit one launch (1 to 65535); split it");
   const int out_w = options.output_width;
   const int out_h = options.output_height;
-  const auto tiles_y =
-      (static_cast<std::int64_t>(out_h) + kPreprocessTileRows - 1) / kPreprocessTileRows;
+  const int tile_rows = tuning.tile_rows;
+  const auto tiles_y = (static_cast<std::int64_t>(out_h) + tile_rows - 1) / tile_rows;
   TRTUTILS_CHECK(tiles_y <= 65535, "output height ", out_h, " needs ", tiles_y,
                  " blocks in y, more than a launch takes (65535); use at most ",
-                 65535 * kPreprocessTileRows, " rows");
+                 std::int64_t{65535} * tile_rows, " rows");
   PreprocessLaunch launch;
   launch.params_by_value = preprocess_params_by_value(images.size());
   const std::size_t vector_bytes =
@@ -294,7 +310,7 @@ PreprocessLaunch plan_preprocess_launch(std::span<const PreprocessImageParams> i
     widest = std::max(widest, span);
   }
   const std::int64_t pitch = (widest + 15 + 15) / 16 * 16;
-  const std::int64_t rows_per_block = 2 * kPreprocessTileRows;
+  const std::int64_t rows_per_block = 2 * tile_rows;
   if (pitch * rows_per_block <= static_cast<std::int64_t>(kPreprocessMaxSharedBytes)) {
     launch.row_pitch = static_cast<int>(pitch);
     launch.shared_bytes = static_cast<std::size_t>(pitch * rows_per_block);
@@ -302,6 +318,7 @@ PreprocessLaunch plan_preprocess_launch(std::span<const PreprocessImageParams> i
   launch.grid_x = static_cast<unsigned>((out_w + kPreprocessTileWidth - 1) / kPreprocessTileWidth);
   launch.grid_y = static_cast<unsigned>(tiles_y);
   launch.grid_z = static_cast<unsigned>(images.size());
+  launch.block_y = static_cast<unsigned>(tile_rows);
   return launch;
 }
 
@@ -369,9 +386,10 @@ struct InlineTable {
 static_assert(sizeof(InlineTable) == 48 * kPreprocessInlineImages);
 }  // namespace
 
-Preprocessor::Preprocessor(PreprocessOptions options)
-    : options_(options), norm_(normalisation_of(options)) {
+Preprocessor::Preprocessor(PreprocessOptions options, PreprocessTuning tuning)
+    : options_(options), tuning_(tuning), norm_(normalisation_of(options)) {
   check_options(options_);
+  check_tuning(tuning_);
 }
 Preprocessor::Preprocessor(Preprocessor&&) noexcept = default;
 Preprocessor& Preprocessor::operator=(Preprocessor&&) noexcept = default;
@@ -396,7 +414,7 @@ const core::Kernel& Preprocessor::kernel_for(PixelFormat format, bool by_value) 
                                         options_.output_dtype};
     // Both entry points share one source; the disk cache keeps each compiled once.
     kernel = std::make_unique<core::Kernel>(
-        generate_preprocess_source(config),
+        generate_preprocess_source(config, tuning_),
         by_value ? kPreprocessKernelName : kPreprocessTableKernelName, preprocess_nvrtc_options());
   }
   return *kernel;
@@ -504,7 +522,7 @@ void Preprocessor::run(std::span<const ImageView> images, void* output,
     uploads_pending_ = true;
   }
 
-  const PreprocessLaunch plan = plan_preprocess_launch(params_, format, options_, output);
+  const PreprocessLaunch plan = plan_preprocess_launch(params_, format, options_, output, tuning_);
   LaunchParams launch_params;
   launch_params.norm = norm_;
   launch_params.pad_value = options_.pad_value;
@@ -513,12 +531,15 @@ void Preprocessor::run(std::span<const ImageView> images, void* output,
   launch_params.row_pitch = plan.row_pitch;
   launch_params.vector_stores = plan.vector_stores ? 1 : 0;
   const dim3 grid(plan.grid_x, plan.grid_y, plan.grid_z);
-  const dim3 block(32, kPreprocessTileRows, 1);
+  const dim3 block(32, plan.block_y, 1);
+  core::LaunchOptions launch_options;
+  launch_options.shared_mem = plan.shared_bytes;
+  launch_options.programmatic_dependent_launch = tuning_.programmatic_dependent_launch;
   if (by_value) {
     InlineTable table{};
     std::copy(params_.begin(), params_.end(), table.images);
     kernel.call(grid, block, stream, kernel.create_args(table, output, launch_params),
-                plan.shared_bytes);
+                launch_options);
   } else {
     // Pageable source: cudaMemcpyAsync copies it to driver staging before it
     // returns, so params_ may be rewritten by the next call right away.
@@ -526,7 +547,7 @@ void Preprocessor::run(std::span<const ImageView> images, void* output,
     kernel.call(grid, block, stream,
                 kernel.create_args(static_cast<const PreprocessImageParams*>(params_device_.data()),
                                    output, launch_params),
-                plan.shared_bytes);
+                launch_options);
   }
   if (writes_device_buffers) {
     if (!buffers_read_)

@@ -7,7 +7,7 @@
 // includes it once per configuration.
 //
 // Defined before this file: CHANNELS, BPP, NCHW (1 or 0), TILE_ROWS, TILE_WIDTH,
-// PIXELS_PER_THREAD (4), INLINE_IMAGES, TU_DEVICE, out_t, source_channel(c),
+// PIXELS_PER_THREAD (4), STAGING_LOADS, INLINE_IMAGES, TU_DEVICE, out_t, source_channel(c),
 // to_out(v), store4(p, a, b, c, d) (four values to a 4-element-aligned address),
 // load_u8(p), load_16(p) (an aligned 16-byte global load), store_16(p, v) and
 // UNROLL (_Pragma("unroll"), empty on the host).
@@ -19,6 +19,15 @@
 // aligned 16-byte loads (coalesced, instead of 4 scattered byte loads per tap and
 // channel), then samples from there. A row segment longer than the staging room
 // (extreme downscales) is sampled straight from global memory instead.
+//
+// Programmatic dependent launch (PDL, sm_90+; the host may launch with or without it):
+// nothing before griddepcontrol.wait touches global memory, only the launch parameters.
+// The wait returns once every earlier kernel on the stream has completed and its writes
+// are visible, so a source an earlier kernel writes is read after it is written, and an
+// output an earlier kernel still reads (e.g. the engine's previous run) is written after
+// that read, exactly as with a plain launch. Then each block lets dependents launch: a
+// later kernel launched with PDL may start its own prologue, and its own wait protects
+// our output and source from it. Without PDL the wait returns at once.
 
 struct ImageParams {
   unsigned long long source;
@@ -114,20 +123,34 @@ TU_DEVICE RowPlan plan_row(const ImageParams& p, const LaunchParams& lp, int y, 
 // Copies bytes [0, span) from src into slot[head, head + span), where head = src mod
 // 16: whole aligned 16-byte chunks in one load each, the partial first and last
 // chunks byte by byte, so nothing outside the segment is read.
+// Each lane issues up to STAGING_LOADS 16-byte loads before it stores any of them, so
+// a row segment of up to 32 * STAGING_LOADS chunks costs one DRAM round trip, not one
+// per 32 chunks (a 1920-pixel BGR row is 360 chunks across a warp's 5 tiles, ~74 each).
 TU_DEVICE void stage_segment(unsigned char* slot, const unsigned char* src, int head, int span,
                              int lane) {
   const unsigned char* aligned = src - head;
   const int end = head + span;
   const int chunks = (end + 15) >> 4;
-  for (int k = lane; k < chunks; k += 32) {
-    const int from = k * 16;
-    const int to = from + 16;
-    if (from >= head && to <= end) {
-      store_16(slot + from, load_16(aligned + from));
-    } else {
-      const int first = from > head ? from : head;
-      const int stop = to < end ? to : end;
-      for (int j = first; j < stop; ++j) slot[j] = load_u8(aligned + j);
+  for (int first_chunk = lane; first_chunk < chunks; first_chunk += 32 * STAGING_LOADS) {
+    uint4 v[STAGING_LOADS];
+UNROLL
+    for (int u = 0; u < STAGING_LOADS; ++u) {
+      const int from = (first_chunk + 32 * u) * 16;
+      v[u] = from >= head && from + 16 <= end ? load_16(aligned + from) : uint4{0, 0, 0, 0};
+    }
+UNROLL
+    for (int u = 0; u < STAGING_LOADS; ++u) {
+      const int k = first_chunk + 32 * u;
+      const int from = k * 16;
+      const int to = from + 16;
+      if (k >= chunks) break;
+      if (from >= head && to <= end) {
+        store_16(slot + from, v[u]);
+      } else {
+        const int first = from > head ? from : head;
+        const int stop = to < end ? to : end;
+        for (int j = first; j < stop; ++j) slot[j] = load_u8(aligned + j);
+      }
     }
   }
 }
@@ -234,32 +257,50 @@ UNROLL
 }
 
 #ifndef TRTUTILS_PREPROCESS_EMULATION
-TU_DEVICE void preprocess_tile(const ImageParams& p, out_t* out, const LaunchParams& lp) {
+// The PDL rule above: call before the first global memory access.
+TU_DEVICE void wait_for_earlier_kernels() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+TU_DEVICE void preprocess_tile(const RowPlan& r, const ImageParams& p, out_t* out,
+                               const LaunchParams& lp) {
   extern __shared__ uint4 staged_rows[];
   const int lane = (int)threadIdx.x;
   const int warp = (int)threadIdx.y;
-  const int y = (int)blockIdx.y * TILE_ROWS + warp;
-  const int x_tile = (int)blockIdx.x * TILE_WIDTH;
   unsigned char* slots = (unsigned char*)staged_rows + warp * 2 * lp.row_pitch;
-  const RowPlan r = plan_row(p, lp, y, x_tile);
   stage_rows(r, slots, lp.row_pitch, lane);
   __syncwarp();
-  write_pixels(r, p, lp, slots, lane, out, (int)blockIdx.z, y, x_tile);
+  write_pixels(r, p, lp, slots, lane, out, (int)blockIdx.z, (int)blockIdx.y * TILE_ROWS + warp,
+               (int)blockIdx.x * TILE_WIDTH);
+}
+
+TU_DEVICE RowPlan plan_tile_row(const ImageParams& p, const LaunchParams& lp) {
+  return plan_row(p, lp, (int)blockIdx.y * TILE_ROWS + (int)threadIdx.y,
+                  (int)blockIdx.x * TILE_WIDTH);
 }
 
 // Batches of up to INLINE_IMAGES: the per-image parameters travel in the launch
-// itself (no upload); __grid_constant__ lets blockIdx.z index them in place.
+// itself (no upload); __grid_constant__ lets blockIdx.z index them in place. The row
+// plan needs only those, so it is worked out before the wait.
 extern "C" __global__ void __launch_bounds__(32 * TILE_ROWS)
     trtutils_preprocess(const __grid_constant__ InlineTable table, out_t* __restrict__ out,
                         const __grid_constant__ LaunchParams lp) {
-  preprocess_tile(table.images[blockIdx.z], out, lp);
+  const ImageParams& p = table.images[blockIdx.z];
+  const RowPlan r = plan_tile_row(p, lp);
+  wait_for_earlier_kernels();
+  preprocess_tile(r, p, out, lp);
 }
 
-// Larger batches: the parameters in a device table uploaded before the launch.
+// Larger batches: the parameters in a device table uploaded before the launch (global
+// memory, so read after the wait).
 extern "C" __global__ void __launch_bounds__(32 * TILE_ROWS)
     trtutils_preprocess_table(const ImageParams* __restrict__ table, out_t* __restrict__ out,
                               const __grid_constant__ LaunchParams lp) {
+  wait_for_earlier_kernels();
   const ImageParams p = table[blockIdx.z];
-  preprocess_tile(p, out, lp);
+  preprocess_tile(plan_tile_row(p, lp), p, out, lp);
 }
 #endif

@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "gpu_test_support.hpp"
+#include "trtutils/core/cuda_graph.hpp"
+#include "trtutils/core/memory.hpp"
+#include "trtutils/core/stream.hpp"
 
 namespace trtutils::core {
 namespace {
@@ -153,6 +156,35 @@ TEST(CheckLaunchDimensions, RefusesOversizedGridAndBlockZ) {
   EXPECT_THROW(check_launch_dimensions("k", dim3(1, 65536, 1), dim3(1, 1, 1)), InvalidArgument);
   EXPECT_THROW(check_launch_dimensions("k", dim3(1, 1, 65536), dim3(1, 1, 1)), InvalidArgument);
   EXPECT_THROW(check_launch_dimensions("k", dim3(1, 1, 1), dim3(1, 1, 65)), InvalidArgument);
+}
+
+TEST(ProgrammaticDependentLaunch, IsSupportedFromSm90On) {
+  EXPECT_TRUE(supports_programmatic_dependent_launch("sm_90"));
+  EXPECT_TRUE(supports_programmatic_dependent_launch("sm_90a"));
+  EXPECT_TRUE(supports_programmatic_dependent_launch("sm_100"));
+  EXPECT_TRUE(supports_programmatic_dependent_launch("sm_120f"));
+  EXPECT_FALSE(supports_programmatic_dependent_launch("sm_89"));
+  EXPECT_FALSE(supports_programmatic_dependent_launch("sm_80"));
+  EXPECT_FALSE(supports_programmatic_dependent_launch("sm_75"));
+  EXPECT_FALSE(supports_programmatic_dependent_launch("sm_9"));
+  EXPECT_FALSE(supports_programmatic_dependent_launch("sm_"));
+  EXPECT_FALSE(supports_programmatic_dependent_launch(""));
+  EXPECT_FALSE(supports_programmatic_dependent_launch("hopper"));
+}
+
+TEST(LaunchAttributes, ProgrammaticSerializationOnlyWhenAskedForAndSupported) {
+  LaunchOptions pdl;
+  pdl.programmatic_dependent_launch = true;
+  pdl.shared_mem = 4096;
+  const LaunchAttributes on_hopper = launch_attributes(pdl, "sm_90");
+  ASSERT_EQ(on_hopper.count, 1U);
+  EXPECT_EQ(on_hopper.values[0].id, cudaLaunchAttributeProgrammaticStreamSerialization);
+  EXPECT_EQ(on_hopper.values[0].val.programmaticStreamSerializationAllowed, 1);
+  EXPECT_EQ(launch_attributes(pdl, "sm_86").count, 0U);  // falls back to a plain launch
+  LaunchOptions plain;
+  plain.shared_mem = 4096;
+  EXPECT_EQ(launch_attributes(plain, "sm_90").count, 0U);
+  EXPECT_EQ(launch_attributes(LaunchOptions{}, "sm_100").count, 0U);
 }
 
 // ---- GPU ---------------------------------------------------------------
@@ -345,6 +377,134 @@ TEST(KernelGpu, MovedKernelStillLaunchesAndTheSourceRefuses) {
 TEST(KernelGpu, CompileErrorSurfacesAsNvrtcError) {
   TRTUTILS_REQUIRE_GPU();
   EXPECT_THROW(Kernel("extern \"C\" __global__ void k( {", "k", {}, "", nullptr), NvrtcError);
+}
+
+// Kernels for the PDL tests: the "slow" ones let dependents launch at once, then
+// spin before touching memory, so that a dependent which did not wait would see the
+// old values; the "waiting" ones execute griddepcontrol.wait first.
+constexpr const char* kPdlKernels = R"(
+__device__ void allow_dependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;");
+#endif
+}
+__device__ void wait_for_previous() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ void spin(long long cycles) {
+  const long long start = clock64();
+  while (clock64() - start < cycles) {}
+}
+extern "C" __global__ void slow_fill(int* data, int n, int value, long long cycles) {
+  allow_dependents();
+  spin(cycles);
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) data[i] = value;
+}
+extern "C" __global__ void slow_copy(const int* in, int* out, int n, long long cycles) {
+  allow_dependents();
+  spin(cycles);
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = in[i];
+}
+extern "C" __global__ void waiting_fill(int* data, int n, int value) {
+  wait_for_previous();
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) data[i] = value;
+}
+extern "C" __global__ void waiting_copy(const int* in, int* out, int n) {
+  wait_for_previous();
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = in[i];
+}
+)";
+
+struct PdlChain {
+  static constexpr int kCount = 1 << 16;
+  static constexpr long long kSpinCycles = 200000;  // ~0.1 ms: far longer than a launch
+  Kernel slow_fill{kPdlKernels, "slow_fill", {}, "", nullptr};
+  Kernel slow_copy{kPdlKernels, "slow_copy", {}, "", nullptr};
+  Kernel waiting_fill{kPdlKernels, "waiting_fill", {}, "", nullptr};
+  Kernel waiting_copy{kPdlKernels, "waiting_copy", {}, "", nullptr};
+  DeviceBuffer data{kCount * sizeof(int)};
+  DeviceBuffer seen{kCount * sizeof(int)};
+  DeviceBuffer kept{kCount * sizeof(int)};
+
+  // Read-after-write: a slow writer, then a PDL reader (seen must hold `value`).
+  // Write-after-read: a slow reader, then a PDL writer (kept must hold `value`, not
+  // value + 1, and data ends as value + 1).
+  void enqueue(StreamView stream, int value) {
+    const dim3 grid(kCount / 256);
+    const dim3 block(256);
+    LaunchOptions pdl;
+    pdl.programmatic_dependent_launch = true;
+    int* d = static_cast<int*>(data.data());
+    int* s = static_cast<int*>(seen.data());
+    int* k = static_cast<int*>(kept.data());
+    slow_fill.call(grid, block, stream, slow_fill.create_args(d, kCount, value, kSpinCycles));
+    waiting_copy.call(grid, block, stream,
+                      waiting_copy.create_args(static_cast<const int*>(d), s, kCount), pdl);
+    slow_copy.call(grid, block, stream,
+                   slow_copy.create_args(static_cast<const int*>(d), k, kCount, kSpinCycles));
+    waiting_fill.call(grid, block, stream, waiting_fill.create_args(d, kCount, value + 1), pdl);
+  }
+
+  void expect(int value) const {
+    const auto read = [](const DeviceBuffer& buffer) {
+      std::vector<int> host(kCount);
+      memcpy_device_to_host(host.data(), buffer.data(), kCount * sizeof(int));
+      return host;
+    };
+    const std::vector<int> s = read(seen), k = read(kept), d = read(data);
+    for (int i = 0; i < kCount; ++i) {
+      const auto u = static_cast<std::size_t>(i);
+      ASSERT_EQ(s[u], value) << "read-after-write: element " << i << " read before it was written";
+      ASSERT_EQ(k[u], value) << "write-after-read: element " << i << " overwritten before read";
+      ASSERT_EQ(d[u], value + 1) << "element " << i;
+    }
+  }
+};
+
+TEST(KernelGpu, ProgrammaticLaunchWaitsForTheKernelBeforeIt) {
+  TRTUTILS_REQUIRE_GPU();
+  PdlChain chain;
+  const Stream stream;
+  chain.enqueue(stream, 7);
+  chain.enqueue(stream, 20);  // back to back on one stream
+  stream.synchronize();
+  chain.expect(20);
+  chain.enqueue(stream, 40);
+  stream.synchronize();
+  chain.expect(40);
+}
+
+TEST(KernelGpu, ProgrammaticLaunchIsCapturedAsProgrammaticEdges) {
+  TRTUTILS_REQUIRE_GPU();
+  PdlChain chain;
+  const Stream stream;
+  const CudaGraph graph = capture_graph(stream, [&](StreamView s) {
+    chain.enqueue(s, 100);
+    chain.enqueue(s, 200);
+  });
+  std::size_t edges = 0;
+  ASSERT_EQ(cudaGraphGetEdges(graph.handle(), nullptr, nullptr, nullptr, &edges), cudaSuccess);
+  std::vector<cudaGraphNode_t> from(edges), to(edges);
+  std::vector<cudaGraphEdgeData> kinds(edges);
+  ASSERT_EQ(cudaGraphGetEdges(graph.handle(), from.data(), to.data(), kinds.data(), &edges),
+            cudaSuccess);
+  std::size_t programmatic = 0;
+  for (const cudaGraphEdgeData& kind : kinds)
+    programmatic += kind.type == cudaGraphDependencyTypeProgrammatic ? 1 : 0;
+  // Two PDL launches per enqueue; a GPU before sm_90 launches them plainly.
+  EXPECT_EQ(programmatic,
+            supports_programmatic_dependent_launch(current_device_arch()) ? 4U : 0U);
+  const GraphExec exec(graph);
+  exec.launch(stream);
+  exec.launch(stream);
+  stream.synchronize();
+  chain.expect(200);
 }
 
 }  // namespace

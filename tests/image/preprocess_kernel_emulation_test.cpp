@@ -72,11 +72,13 @@ void store4_values(T* p, T a, T b, T c, T d) {
 #define TILE_WIDTH 128
 #define PIXELS_PER_THREAD 4
 #define INLINE_IMAGES 16
+#define STAGING_LOADS 4
 
 // One namespace per kernel configuration, as generate_preprocess_source would
 // specialise it.
 namespace bgr_nchw_f32 {  // BGR8 -> RGB order, planar f32
 using namespace emulation;
+using emulation::uint4;  // not CUDA's, which the headers also declare
 #define CHANNELS 3
 #define BPP 3
 #define NCHW 1
@@ -90,8 +92,48 @@ inline int source_channel(int c) { return 2 - c; }
 #undef NCHW
 }  // namespace bgr_nchw_f32
 
+// The same with one staging load in flight per lane (PreprocessTuning::staging_loads
+// = 1), and with eight.
+#undef STAGING_LOADS
+#define STAGING_LOADS 1
+namespace bgr_nchw_f32_one_load {
+using namespace emulation;
+using emulation::uint4;  // not CUDA's, which the headers also declare
+#define CHANNELS 3
+#define BPP 3
+#define NCHW 1
+typedef float out_t;
+inline out_t to_out(float v) { return v; }
+inline void store4(out_t* p, float a, float b, float c, float d) { store4_values(p, a, b, c, d); }
+inline int source_channel(int c) { return 2 - c; }
+#include "image/preprocess_kernel.cuh"
+#undef CHANNELS
+#undef BPP
+#undef NCHW
+}  // namespace bgr_nchw_f32_one_load
+#undef STAGING_LOADS
+#define STAGING_LOADS 8
+namespace bgr_nchw_f32_eight_loads {
+using namespace emulation;
+using emulation::uint4;  // not CUDA's, which the headers also declare
+#define CHANNELS 3
+#define BPP 3
+#define NCHW 1
+typedef float out_t;
+inline out_t to_out(float v) { return v; }
+inline void store4(out_t* p, float a, float b, float c, float d) { store4_values(p, a, b, c, d); }
+inline int source_channel(int c) { return 2 - c; }
+#include "image/preprocess_kernel.cuh"
+#undef CHANNELS
+#undef BPP
+#undef NCHW
+}  // namespace bgr_nchw_f32_eight_loads
+#undef STAGING_LOADS
+#define STAGING_LOADS 4
+
 namespace bgra_nhwc_f16 {  // BGRA8 -> RGB order, interleaved f16
 using namespace emulation;
+using emulation::uint4;  // not CUDA's, which the headers also declare
 #define CHANNELS 3
 #define BPP 4
 #define NCHW 0
@@ -109,6 +151,7 @@ inline int source_channel(int c) { return 2 - c; }
 
 namespace gray_nchw_f16 {  // GRAY8 -> one planar f16 channel
 using namespace emulation;
+using emulation::uint4;  // not CUDA's, which the headers also declare
 #define CHANNELS 1
 #define BPP 1
 #define NCHW 1
@@ -126,6 +169,7 @@ inline int source_channel(int) { return 0; }
 
 namespace rgb_nhwc_f32 {  // RGB8 -> RGB order (no swap), interleaved f32
 using namespace emulation;
+using emulation::uint4;  // not CUDA's, which the headers also declare
 #define CHANNELS 3
 #define BPP 3
 #define NCHW 0
@@ -192,11 +236,12 @@ struct Run {
 };
 
 // Runs the kernel of namespace-of(ImageParams) over the batch the way the GPU
-// would: grid (x tiles, y tiles, images), warps of 32 lanes. `row_pitch` < 0
-// takes the plan's; `misalign_output` shifts the output by one element.
+// would: grid (x tiles, y tiles, images), warps of 32 lanes, `tile_rows` warps per
+// block. `row_pitch` < 0 takes the plan's; `misalign_output` shifts the output by one
+// element.
 template <typename ImageParams, typename LaunchParams, typename OutT>
 Run emulate(const std::vector<ImageView>& views, const PreprocessOptions& options, int row_pitch,
-            bool misalign_output) {
+            bool misalign_output, int tile_rows) {
   static_assert(sizeof(ImageParams) == sizeof(PreprocessImageParams));
   std::vector<PreprocessImageParams> params;
   for (const ImageView& view : views) params.push_back(preprocess_image_params(view, options));
@@ -205,7 +250,11 @@ Run emulate(const std::vector<ImageView>& views, const PreprocessOptions& option
     elements *= static_cast<std::size_t>(d);
   std::vector<OutT> storage(elements + 1);
   OutT* out = storage.data() + (misalign_output ? 1 : 0);
-  const PreprocessLaunch plan = plan_preprocess_launch(params, views[0].format, options, out);
+  PreprocessTuning tuning;
+  tuning.tile_rows = tile_rows;
+  const PreprocessLaunch plan =
+      plan_preprocess_launch(params, views[0].format, options, out, tuning);
+  EXPECT_EQ(plan.block_y, static_cast<unsigned>(tile_rows));
   EXPECT_EQ(plan.vector_stores, !misalign_output && options.output_width % 4 == 0);
 
   const Normalisation norm = normalisation_of(options);
@@ -233,8 +282,8 @@ Run emulate(const std::vector<ImageView>& views, const PreprocessOptions& option
     emulation::checks.image_end = emulation::checks.image_begin + views[z].span_bytes();
     for (unsigned by = 0; by < plan.grid_y; ++by) {
       for (unsigned bx = 0; bx < plan.grid_x; ++bx) {
-        for (int warp = 0; warp < kPreprocessTileRows; ++warp) {
-          const int y = static_cast<int>(by) * kPreprocessTileRows + warp;
+        for (int warp = 0; warp < tile_rows; ++warp) {
+          const int y = static_cast<int>(by) * tile_rows + warp;
           const int x_tile = static_cast<int>(bx) * kPreprocessTileWidth;
           std::memset(guard_front, 0xA5, slot_bytes + 128);
           for (int lane = 0; lane < 32; ++lane)
@@ -273,9 +322,10 @@ void expect_identical(const std::vector<std::uint8_t>& got, const trtutils::Host
 
 template <typename ImageParams, typename LaunchParams, typename OutT>
 Run check(const std::vector<ImageView>& views, const PreprocessOptions& options, int row_pitch = -1,
-          bool misalign_output = false) {
+          bool misalign_output = false, int tile_rows = kPreprocessTileRows) {
   emulation::checks = {};
-  Run run = emulate<ImageParams, LaunchParams, OutT>(views, options, row_pitch, misalign_output);
+  Run run = emulate<ImageParams, LaunchParams, OutT>(views, options, row_pitch, misalign_output,
+                                                     tile_rows);
   EXPECT_EQ(emulation::checks.reads_outside_image, 0u);
   EXPECT_EQ(emulation::checks.misaligned, 0u);
   EXPECT_EQ(run.guard_writes, 0u);
@@ -292,6 +342,41 @@ TEST(PreprocessKernelEmulation, FullHdLetterboxBgrToNchwF32MatchesTheCpuBitForBi
       check<bgr_nchw_f32::ImageParams, bgr_nchw_f32::LaunchParams, float>({image.view}, o);
   EXPECT_EQ(run.staged_warps, 5u * 360u);  // 5 tiles across, 360 image rows
   EXPECT_EQ(run.direct_warps, 0u);
+}
+
+TEST(PreprocessKernelEmulation, EveryStagingDepthMatchesTheCpuBitForBit) {
+  // One load in flight per lane (three rounds for a 1920-pixel row's ~74 chunks), eight
+  // (one round, most lanes with empty slots), on the full-HD job and awkward strides.
+  const auto image = random_image(1920, 1080, PixelFormat::kBGR8, 0, 11);
+  PreprocessOptions o;
+  o.mean = {0.485f, 0.456f, 0.406f};
+  o.std = {0.229f, 0.224f, 0.225f};
+  const auto images = awkward_batch(PixelFormat::kBGR8);
+  auto run = check<bgr_nchw_f32_one_load::ImageParams, bgr_nchw_f32_one_load::LaunchParams,
+                   float>({image.view}, o);
+  EXPECT_EQ(run.staged_warps, 5u * 360u);
+  run = check<bgr_nchw_f32_one_load::ImageParams, bgr_nchw_f32_one_load::LaunchParams, float>(
+      views_of(images), PreprocessOptions{});
+  EXPECT_GT(run.staged_warps, 0u);
+  run = check<bgr_nchw_f32_eight_loads::ImageParams, bgr_nchw_f32_eight_loads::LaunchParams,
+              float>({image.view}, o);
+  EXPECT_EQ(run.staged_warps, 5u * 360u);
+  run = check<bgr_nchw_f32_eight_loads::ImageParams, bgr_nchw_f32_eight_loads::LaunchParams,
+              float>(views_of(images), PreprocessOptions{});
+  EXPECT_GT(run.staged_warps, 0u);
+}
+
+TEST(PreprocessKernelEmulation, EveryBlockHeightCoversTheOutputAndMatches) {
+  // 637 rows: not a multiple of 2, 8 or 16, so the last block has rows past the end.
+  const auto images = awkward_batch(PixelFormat::kBGR8);
+  PreprocessOptions o;
+  o.output_height = 637;
+  for (const int rows : {1, 2, 8, 16}) {
+    SCOPED_TRACE(rows);
+    const auto run = check<bgr_nchw_f32::ImageParams, bgr_nchw_f32::LaunchParams, float>(
+        views_of(images), o, -1, false, rows);
+    EXPECT_GT(run.staged_warps, 0u);
+  }
 }
 
 TEST(PreprocessKernelEmulation, AwkwardSizesAndStridesInOneBatchMatch) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "trtutils/core/nvrtc_compiler.hpp"
@@ -197,6 +198,128 @@ TEST(PreprocessKernelSource, TheTableEntryPointCompilesOnItsOwn) {
       trtutils::core::compile_to_ptx(generate_preprocess_source(config), kPreprocessTableKernelName,
                                      preprocess_nvrtc_options(), "sm_90");
   EXPECT_EQ(compiled.lowered_name, "trtutils_preprocess_table");
+}
+
+// The part of the PTX from entry `name` to the next entry (or the end).
+std::string entry_body(const std::string& ptx, const std::string& name) {
+  const std::size_t begin = ptx.find(".entry " + name + "(");
+  if (begin == std::string::npos) return {};
+  const std::size_t next = ptx.find(".entry ", begin + 1);
+  return ptx.substr(begin, next == std::string::npos ? std::string::npos : next - begin);
+}
+
+TEST(PreprocessKernelSource, OnSm90BothEntryPointsWaitForEarlierKernelsBeforeAnyGlobalAccess) {
+  // The PDL rule of preprocess_kernel.cuh, checked in the code NVRTC emits: in each
+  // entry point griddepcontrol.wait comes before the first global load or store, and
+  // dependents are released right after it.
+  for (const auto dtype : {DType::kFloat32, DType::kFloat16}) {
+    const PreprocessKernelConfig config{PixelFormat::kBGR8, ChannelOrder::kRGB, TensorLayout::kNCHW,
+                                        dtype};
+    const auto ptx = trtutils::core::compile_to_ptx(generate_preprocess_source(config),
+                                                    kPreprocessKernelName,
+                                                    preprocess_nvrtc_options(), "sm_90")
+                         .code;
+    for (const std::string name : {"trtutils_preprocess", "trtutils_preprocess_table"}) {
+      SCOPED_TRACE(name);
+      const std::string body = entry_body(ptx, name);
+      ASSERT_FALSE(body.empty());
+      const std::size_t wait = body.find("griddepcontrol.wait");
+      ASSERT_NE(wait, std::string::npos);
+      EXPECT_LT(wait, body.find("griddepcontrol.launch_dependents"));
+      EXPECT_LT(wait, body.find("ld.global"));
+      EXPECT_LT(wait, body.find("st.global"));
+    }
+  }
+}
+
+TEST(PreprocessKernelSource, BeforeSm90TheDependencyInstructionsAreCompiledOut) {
+  const PreprocessKernelConfig config{PixelFormat::kBGR8, ChannelOrder::kRGB, TensorLayout::kNCHW,
+                                      DType::kFloat32};
+  const auto ptx =
+      trtutils::core::compile_to_ptx(generate_preprocess_source(config), kPreprocessKernelName,
+                                     preprocess_nvrtc_options(), "sm_80")
+          .code;
+  EXPECT_NE(ptx.find(".entry trtutils_preprocess("), std::string::npos);
+  EXPECT_EQ(ptx.find("griddepcontrol"), std::string::npos);
+}
+
+TEST(PreprocessKernelSource, TheTuningSetsBlockRowsAndStagingLoads) {
+  const PreprocessKernelConfig config{PixelFormat::kBGR8, ChannelOrder::kRGB, TensorLayout::kNCHW,
+                                      DType::kFloat32};
+  PreprocessTuning tuning;
+  tuning.tile_rows = 8;
+  tuning.staging_loads = 2;
+  const std::string source = generate_preprocess_source(config, tuning);
+  EXPECT_NE(source.find("#define TILE_ROWS 8\n"), std::string::npos);
+  EXPECT_NE(source.find("#define STAGING_LOADS 2\n"), std::string::npos);
+  const auto compiled = trtutils::core::compile_to_ptx(source, kPreprocessKernelName,
+                                                       preprocess_nvrtc_options(), "sm_90");
+  EXPECT_NE(compiled.code.find(".maxntid 256, 1, 1"), std::string::npos);  // 32 x 8 threads
+  EXPECT_EQ(compiled.code.find("__local_depot"), std::string::npos);
+  const std::string defaults = generate_preprocess_source(config);
+  EXPECT_NE(defaults.find("#define TILE_ROWS 4\n"), std::string::npos);
+  EXPECT_NE(defaults.find("#define STAGING_LOADS 4\n"), std::string::npos);
+}
+
+TEST(PreprocessTuning, RefusesBlockRowsAndStagingLoadsOutOfRange) {
+  const PreprocessKernelConfig config{};
+  const std::vector<PreprocessImageParams> one(1);
+  for (const auto& [rows, loads] : {std::pair{0, 4}, std::pair{33, 4}, std::pair{4, 0},
+                                    std::pair{4, 9}}) {
+    PreprocessTuning bad;
+    bad.tile_rows = rows;
+    bad.staging_loads = loads;
+    EXPECT_THROW(check_tuning(bad), trtutils::InvalidArgument) << rows << " " << loads;
+    EXPECT_THROW(generate_preprocess_source(config, bad), trtutils::InvalidArgument);
+    EXPECT_THROW(
+        plan_preprocess_launch(one, PixelFormat::kBGR8, PreprocessOptions{}, nullptr, bad),
+        trtutils::InvalidArgument);
+    EXPECT_THROW(Preprocessor(PreprocessOptions{}, bad), trtutils::InvalidArgument);
+  }
+  PreprocessTuning edge;
+  edge.tile_rows = 32;
+  edge.staging_loads = 8;
+  EXPECT_NO_THROW(check_tuning(edge));
+  edge.tile_rows = 1;
+  edge.staging_loads = 1;
+  EXPECT_NO_THROW(check_tuning(edge));
+}
+
+TEST(PreprocessTuning, TheDefaultIsFourRowsFourLoadsWithPdlAndHasAName) {
+  const PreprocessTuning tuning;
+  EXPECT_EQ(tuning.tile_rows, 4);
+  EXPECT_EQ(tuning.staging_loads, 4);
+  EXPECT_TRUE(tuning.programmatic_dependent_launch);
+  EXPECT_EQ(tuning_name(tuning), "rows 4, loads 4, PDL on");
+  PreprocessTuning other;
+  other.tile_rows = 16;
+  other.staging_loads = 1;
+  other.programmatic_dependent_launch = false;
+  EXPECT_EQ(tuning_name(other), "rows 16, loads 1, PDL off");
+}
+
+TEST(PreprocessLaunchPlan, BlockRowsSetTheGridHeightAndTheSharedMemory) {
+  const std::uint8_t pixel = 0;
+  const ImageView hd{&pixel, 1920, 1080, 0, PixelFormat::kBGR8, MemoryKind::kDevice};
+  const std::vector<PreprocessImageParams> params = {
+      preprocess_image_params(hd, PreprocessOptions{})};
+  PreprocessOptions o;
+  o.output_height = 637;
+  PreprocessTuning tuning;
+  tuning.tile_rows = 8;
+  auto plan = plan_preprocess_launch(params, PixelFormat::kBGR8, o, nullptr, tuning);
+  EXPECT_EQ(plan.grid_y, 80u);  // ceil(637 / 8)
+  EXPECT_EQ(plan.block_y, 8u);
+  EXPECT_EQ(plan.row_pitch, 1184);
+  EXPECT_EQ(plan.shared_bytes, 16u * 1184u);
+  tuning.tile_rows = 32;  // 64 rows x 1184 bytes > 48 KiB: global-memory sampling
+  plan = plan_preprocess_launch(params, PixelFormat::kBGR8, o, nullptr, tuning);
+  EXPECT_EQ(plan.grid_y, 20u);
+  EXPECT_EQ(plan.row_pitch, 0);
+  EXPECT_EQ(plan.shared_bytes, 0u);
+  plan = plan_preprocess_launch(params, PixelFormat::kBGR8, o, nullptr);
+  EXPECT_EQ(plan.block_y, 4u);
+  EXPECT_EQ(plan.grid_y, 160u);
 }
 
 TEST(PreprocessLaunchPlan, ParametersGoByValueUpToSixteenImages) {

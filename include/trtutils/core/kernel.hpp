@@ -14,6 +14,7 @@
 // GPU: a 'double' passed for a 'float' parameter is an error, not garbage.
 #include <cuda_runtime_api.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -120,6 +121,36 @@ void check_arguments(std::string_view kernel_name, const std::vector<ParamInfo>&
 /// grid.z > 65535, grid.x > 2^31 - 1.
 void check_launch_dimensions(std::string_view kernel_name, dim3 grid, dim3 block);
 
+/// Launch settings beyond grid, block and stream.
+struct LaunchOptions {
+  std::size_t shared_mem = 0;  ///< dynamic shared memory per block, bytes
+  /// Programmatic dependent launch (PDL, sm_90 and newer): the grid may be scheduled, and
+  /// run up to its `griddepcontrol.wait`, while the kernel before it on the stream is still
+  /// finishing (once every block of that kernel has executed
+  /// `griddepcontrol.launch_dependents` or exited). `griddepcontrol.wait` returns when every
+  /// earlier kernel on the stream has completed and its writes are visible. So a kernel
+  /// launched this way must execute `griddepcontrol.wait` before it touches global memory an
+  /// earlier kernel may write (read-after-write) or still read (write-after-read). Stream
+  /// capture turns the launch into a programmatic edge of the graph. On GPUs before sm_90
+  /// the launch is a plain one (the instructions must then be compiled out, e.g. under
+  /// `__CUDA_ARCH__ >= 900`). Only kernel-to-kernel order is relaxed: a copy, memset or
+  /// event wait before the launch still completes first.
+  bool programmatic_dependent_launch = false;
+};
+
+/// True for architectures ("sm_90", "sm_90a", "sm_100", ...) with programmatic dependent
+/// launch: sm_90 and newer. False for older ones and for text that names no architecture.
+bool supports_programmatic_dependent_launch(std::string_view arch);
+
+/// The launch attributes `options` asks for on a device of architecture `arch`: one
+/// (cudaLaunchAttributeProgrammaticStreamSerialization = 1) when PDL is asked for and
+/// supported, none otherwise. Pure, so tested without a GPU.
+struct LaunchAttributes {
+  std::array<cudaLaunchAttribute, 1> values{};
+  unsigned count = 0;
+};
+LaunchAttributes launch_attributes(const LaunchOptions& options, std::string_view arch);
+
 /// The current device's real architecture, e.g. "sm_90". Needs a GPU.
 std::string current_device_arch();
 
@@ -169,6 +200,10 @@ class Kernel {
   /// launch fails.
   void call(dim3 grid, dim3 block, StreamView stream, const KernelArgs& args,
             std::size_t shared_mem = 0) const;
+  /// The same with launch options (dynamic shared memory, programmatic dependent
+  /// launch); cudaLaunchKernelExC when an attribute applies, else cudaLaunchKernel.
+  void call(dim3 grid, dim3 block, StreamView stream, const KernelArgs& args,
+            const LaunchOptions& options) const;
 
   /// create_args + call, without dynamic shared memory.
   template <typename... Args>

@@ -126,6 +126,32 @@ inline constexpr int kPreprocessPixelsPerThread = 4;
 inline constexpr int kPreprocessTileWidth = 32 * kPreprocessPixelsPerThread;
 /// Shared memory a block may use for staged source rows (2 rows per warp).
 inline constexpr std::size_t kPreprocessMaxSharedBytes = 48 * 1024;
+/// 16-byte loads a lane has in flight while staging a source row segment.
+inline constexpr int kPreprocessStagingLoads = 4;
+
+/// How the kernel's work is cut up and launched. Every choice computes the same bits
+/// (tests and trtutils-bench-preprocess check each against the CPU reference); they
+/// differ only in speed, which the benchmark measures side by side.
+struct PreprocessTuning {
+  /// Warps per block, each writing one output row (1 to 32). A block stages 2 source
+  /// rows per warp; when that exceeds kPreprocessMaxSharedBytes the kernel samples
+  /// from global memory instead (slower, same result).
+  int tile_rows = kPreprocessTileRows;
+  /// 16-byte loads each lane issues before storing any of them to shared memory while
+  /// staging (1 to 8). 1 is one DRAM round trip per 32 chunks of a row segment; 4 covers
+  /// a 1920-pixel BGR row's segments (~74 chunks per warp) in one.
+  int staging_loads = kPreprocessStagingLoads;
+  /// Launch with programmatic dependent launch (core::LaunchOptions) where the GPU has
+  /// it (sm_90+; a plain launch elsewhere): the launch and the kernel's parameter
+  /// arithmetic overlap the end of the kernel before it on the stream. Safe with any
+  /// earlier kernel: the kernel touches no global memory before griddepcontrol.wait
+  /// (src/image/preprocess_kernel.cuh states the rule).
+  bool programmatic_dependent_launch = true;
+};
+/// Throws InvalidArgument for a tuning outside the ranges above.
+void check_tuning(const PreprocessTuning& tuning);
+/// "rows 4, loads 4, PDL on": for benchmark tables and messages.
+std::string tuning_name(const PreprocessTuning& tuning);
 
 /// True when a batch of `batch` images takes the by-value kernel (no table upload).
 constexpr bool preprocess_params_by_value(std::size_t batch) noexcept {
@@ -143,8 +169,10 @@ struct PreprocessKernelConfig {
 /// The CUDA source of the fused kernel for `config`: two extern "C" entry points,
 /// kPreprocessKernelName (per-image parameters by value, batches up to
 /// kPreprocessInlineImages) and kPreprocessTableKernelName (parameters read from a
-/// device table). Compile with preprocess_nvrtc_options().
-std::string generate_preprocess_source(const PreprocessKernelConfig& config);
+/// device table). Compile with preprocess_nvrtc_options(). `tuning` sets the block's
+/// rows and the staging loads (its PDL switch is a launch option, not in the source).
+std::string generate_preprocess_source(const PreprocessKernelConfig& config,
+                                       const PreprocessTuning& tuning = {});
 inline constexpr const char* kPreprocessKernelName = "trtutils_preprocess";
 inline constexpr const char* kPreprocessTableKernelName = "trtutils_preprocess_table";
 /// --fmad=false: the formulas contract exactly where they say fmaf, as on the CPU.
@@ -181,14 +209,15 @@ struct PreprocessLaunch {
   /// alignment bytes, a multiple of 16; 0 when that exceeds kPreprocessMaxSharedBytes
   /// (taps are then read from global memory).
   int row_pitch = 0;
-  std::size_t shared_bytes = 0;  ///< 2 rows per warp x kPreprocessTileRows x row_pitch
+  std::size_t shared_bytes = 0;  ///< 2 rows per warp x tile_rows x row_pitch
   unsigned grid_x = 0;           ///< ceil(W / kPreprocessTileWidth)
-  unsigned grid_y = 0;           ///< ceil(H / kPreprocessTileRows)
+  unsigned grid_y = 0;           ///< ceil(H / tile_rows)
   unsigned grid_z = 0;           ///< batch
+  unsigned block_y = 0;          ///< tile_rows (block = 32 x tile_rows)
 };
 PreprocessLaunch plan_preprocess_launch(std::span<const PreprocessImageParams> images,
                                         PixelFormat format, const PreprocessOptions& options,
-                                        const void* output);
+                                        const void* output, const PreprocessTuning& tuning = {});
 
 /// The source bytes the kernel reads for `image` under `options`, counted in the
 /// 32-byte sectors DRAM delivers (rows with a weighted tap, each warp's column
@@ -206,15 +235,19 @@ std::size_t preprocess_source_bytes_read(const ImageView& image, const Preproces
 /// pinned memory, and on the GPU for the previous kernel that read the device
 /// staging or parameter buffers. A batch of device images of at most
 /// kPreprocessInlineImages is one kernel launch and nothing else (no copy, no
-/// event, no wait), so it can be captured into a CUDA graph.
+/// event, no wait), so it can be captured into a CUDA graph. With programmatic
+/// dependent launch (PreprocessTuning, on by default) that launch may begin while the
+/// kernel before it on the stream finishes, but reads no image and writes no output
+/// before that kernel has completed: callers order work exactly as without it.
 class Preprocessor {
  public:
-  explicit Preprocessor(PreprocessOptions options);
+  explicit Preprocessor(PreprocessOptions options, PreprocessTuning tuning = {});
   Preprocessor(Preprocessor&&) noexcept;
   Preprocessor& operator=(Preprocessor&&) noexcept;
   ~Preprocessor();
 
   const PreprocessOptions& options() const noexcept { return options_; }
+  const PreprocessTuning& tuning() const noexcept { return tuning_; }
 
   /// Bytes the output of `batch` images of `format` needs.
   std::size_t output_bytes(std::size_t batch, PixelFormat format) const;
@@ -242,6 +275,7 @@ class Preprocessor {
   void wait_before_replacing_buffers();
 
   PreprocessOptions options_;
+  PreprocessTuning tuning_;
   Normalisation norm_;
   std::vector<CompiledKernels> kernels_;
   std::vector<PreprocessImageParams> params_;  // pageable: the driver stages small copies at once
