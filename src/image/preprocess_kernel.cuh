@@ -122,15 +122,26 @@ TU_DEVICE RowPlan plan_row(const ImageParams& p, const LaunchParams& lp, int y, 
 
 // Copies bytes [0, span) from src into slot[head, head + span), where head = src mod
 // 16: whole aligned 16-byte chunks in one load each, the partial first and last
-// chunks byte by byte, so nothing outside the segment is read.
-// Each lane issues up to STAGING_LOADS 16-byte loads before it stores any of them, so
-// a row segment of up to 32 * STAGING_LOADS chunks costs one DRAM round trip, not one
-// per 32 chunks (a 1920-pixel BGR row is 360 chunks across a warp's 5 tiles, ~74 each).
+// chunks byte by byte, so nothing outside the segment is read. A warp runs in lock
+// step, so every load is issued before any result is stored: each lane has up to
+// STAGING_LOADS 16-byte loads in flight (a 1920-pixel BGR row segment of a warp is
+// ~74 chunks: one round trip to DRAM with 4, three with 1) plus the partial chunks'
+// byte loads, which lane 0 (first chunk) and lane 31 (last chunk) issue up front
+// instead of after a round trip.
 TU_DEVICE void stage_segment(unsigned char* slot, const unsigned char* src, int head, int span,
                              int lane) {
   const unsigned char* aligned = src - head;
   const int end = head + span;
   const int chunks = (end + 15) >> 4;
+  int partial = -1;  // first byte of this lane's partial chunk, if it has one
+  if (lane == 0 && (head != 0 || end < 16)) partial = 0;
+  if (lane == 31 && chunks > 1 && (end & 15) != 0) partial = (chunks - 1) * 16;
+  unsigned char bytes[16];
+UNROLL
+  for (int j = 0; j < 16; ++j) {
+    const int at = partial + j;
+    bytes[j] = partial >= 0 && at >= head && at < end ? load_u8(aligned + at) : (unsigned char)0;
+  }
   for (int first_chunk = lane; first_chunk < chunks; first_chunk += 32 * STAGING_LOADS) {
     uint4 v[STAGING_LOADS];
 UNROLL
@@ -140,18 +151,14 @@ UNROLL
     }
 UNROLL
     for (int u = 0; u < STAGING_LOADS; ++u) {
-      const int k = first_chunk + 32 * u;
-      const int from = k * 16;
-      const int to = from + 16;
-      if (k >= chunks) break;
-      if (from >= head && to <= end) {
-        store_16(slot + from, v[u]);
-      } else {
-        const int first = from > head ? from : head;
-        const int stop = to < end ? to : end;
-        for (int j = first; j < stop; ++j) slot[j] = load_u8(aligned + j);
-      }
+      const int from = (first_chunk + 32 * u) * 16;
+      if (from >= head && from + 16 <= end) store_16(slot + from, v[u]);
     }
+  }
+UNROLL
+  for (int j = 0; j < 16; ++j) {
+    const int at = partial + j;
+    if (partial >= 0 && at >= head && at < end) slot[at] = bytes[j];
   }
 }
 
