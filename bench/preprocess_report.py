@@ -46,6 +46,73 @@ def torch_rows(torch: dict | None, dtype: str, batch: int, norm: str) -> dict:
     return rows
 
 
+def variant_lines(ours: dict) -> list[str]:
+    """Every launch variant timed in the run, fastest first, per (dtype, batch)."""
+    results = [r for r in ours["results"] if r.get("variants")]
+    if not results or all(len(r["variants"]) < 2 for r in results):
+        return []
+    lines = ["", "## Launch variants, side by side (same run, same buffers)", "",
+             f"PDL (programmatic dependent launch) available on this GPU: "
+             f"{'yes' if ours.get('pdl_supported') else 'no (PDL rows are plain launches)'}. "
+             "Fastest first; steady = graph where there is one, else back-to-back.", "",
+             "| out | batch | variant | graph us | back-to-back us | idle-queue us | steady % of copy, "
+             "read | default / this, steady (> 1: faster) | bit-exact vs CPU |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    for r in results:
+        default = next((v for v in r["variants"] if v.get("library_default")), None)
+        for v in sorted(r["variants"], key=lambda v: v["steady_us"]):
+            name = v["tuning"]
+            if v.get("library_default"):
+                name += " (library default)"
+            if v["tuning"] == r.get("fastest_variant"):
+                name = f"**{name}, fastest**"
+            versus = f"{default['steady_us'] / v['steady_us']:.2f}x" if default else "n/a"
+            lines.append(
+                f"| {r['dtype']} | {r['batch']} | {name} | {us(v.get('graph_us'))} | "
+                f"{us(v['back_to_back_us'])} | {us(v['idle_us'])} | "
+                f"{v['steady_percent_of_copy_read']:.1f}% | {versus} | "
+                f"{'yes' if v['bit_exact_vs_cpu'] else 'NO'} |")
+    for r in results:
+        by_name = {v["tuning"]: v for v in r["variants"]}
+        default = next((v for v in r["variants"] if v.get("library_default")), None)
+        if default is None:
+            continue
+        other = by_name.get(default["tuning"].replace("PDL on", "PDL off"))
+        if other:
+            lines.append(f"\n{r['dtype']} batch {r['batch']}, PDL on / off at the default shape: "
+                         f"{default['steady_us']:.2f} / {other['steady_us']:.2f} us steady, "
+                         f"{default['idle_us']:.2f} / {other['idle_us']:.2f} us idle-queue.")
+    bad = [f"{r['dtype']} b{r['batch']} {v['tuning']}" for r in results for v in r["variants"]
+           if not v["bit_exact_vs_cpu"]]
+    if bad:
+        lines.append("\n**Not bit-exact (never pick these): " + "; ".join(bad) + ".**")
+    return lines
+
+
+def small_copy_lines(ours: dict) -> list[str]:
+    """Context: a plain device copy moving the same bytes, timed the same way."""
+    results = [r for r in ours["results"] if r.get("small_copy")]
+    if not results:
+        return []
+    copy = ours["d2d_copy_GBps"]
+    lines = ["", "## Context: a plain device-to-device copy of the same bytes", "",
+             "cudaMemcpyAsync of (bytes read + written by the kernel) / 2, so it reads and writes "
+             "as many bytes; 100 copies in one CUDA graph, rotating over > 200 MB like the kernel. "
+             f"Context only: the target stays {TARGET:.0f}% of the 256 MiB copy ({copy:.0f} GB/s).",
+             "",
+             "| out | batch | bytes moved | copy graph us | copy back-to-back us | copy idle-queue us | "
+             "copy GB/s | copy % of 256 MiB copy | ours steady us | ours steady / copy graph |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        c = r["small_copy"]
+        lines.append(
+            f"| {r['dtype']} | {r['batch']} | {c['bytes_moved']:,} | {us(c['graph_us'])} | "
+            f"{us(c['back_to_back_us'])} | {us(c['idle_us'])} | {c['steady_GBps']:.0f} | "
+            f"{c['steady_percent_of_copy']:.1f}% | {us(r['steady_us'])} | "
+            f"{r['steady_us'] / c['graph_us']:.2f}x |")
+    return lines
+
+
 def markdown(ours: dict | None, ours_err: str | None, torch: dict | None, torch_err: str | None,
              commit: str) -> str:
     device = (ours or {}).get("device") or (torch or {}).get("device") or "unknown device"
@@ -66,7 +133,8 @@ def markdown(ours: dict | None, ours_err: str | None, torch: dict | None, torch_
                      f"{headline['batch']}): {pct:.1f}% -> {'met' if pct >= TARGET else 'MISSED'}** "
                      f"(counting the whole source image: "
                      f"{headline['steady_percent_of_copy_whole']:.1f}%).")
-        lines += ["", "## Ours (trtutils-bench-preprocess)", "",
+        lines += ["", "## Ours (trtutils-bench-preprocess, library default launch: "
+                  f"{headline.get('tuning', 'n/a')})", "",
                   "| out | batch | params | idle-queue us | back-to-back us | graph us | bytes read "
                   "(whole image) | steady GB/s | steady % of copy, read (whole) | idle % of copy, "
                   "read | bit-exact vs CPU |",
@@ -79,6 +147,8 @@ def markdown(ours: dict | None, ours_err: str | None, torch: dict | None, torch_
                 f"{r['steady_percent_of_copy_read']:.1f}% ({r['steady_percent_of_copy_whole']:.1f}%) | "
                 f"{r['idle_percent_of_copy_read']:.1f}% | "
                 f"{'yes' if r['bit_exact_vs_cpu'] else 'NO'} |")
+        lines += variant_lines(ours)
+        lines += small_copy_lines(ours)
     lines += ["", "## Ours vs PyTorch (GPU) and the CPU reference, same job (mean/std)", ""]
     if torch is None or not torch.get("results"):
         lines += [f"**PyTorch: {torch_err or 'no results'}.**", ""]

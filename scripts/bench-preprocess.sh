@@ -16,6 +16,7 @@
 #   OUT         where results go (default ./bench-out)
 #   BATCHES     default 1,32
 #   ITERATIONS  idle-queue iterations (default 500, at least 200)
+#   VARIANTS    sweep (default: every launch variant of PreprocessTuning, side by side) or default
 #   PYTHON      the interpreter with torch (default /opt/torch/.venv/bin/python3, else python3)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -56,12 +57,12 @@ run() {
   local commit
   commit=$(cat .gpu/bench-preprocess-commit.txt 2>/dev/null || git rev-parse --short HEAD 2>/dev/null || echo unknown)
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
-  local batches=${BATCHES:-1,32} iterations=${ITERATIONS:-500}
+  local batches=${BATCHES:-1,32} iterations=${ITERATIONS:-500} variants=${VARIANTS:-sweep}
   # Ours first, then torch: never both on the GPU at once.
   if [[ -x .gpu/bin/$tool ]]; then
     LD_LIBRARY_PATH="$PWD/.gpu/lib:${nvidia_libs}/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}" \
       timeout 240 .gpu/bin/$tool --batches "$batches" --iterations "$iterations" \
-      --json "$out/ours.json" --markdown "$out/ours.md" >"$out/logs/ours.log" 2>&1
+      --variants "$variants" --json "$out/ours.json" --markdown "$out/ours.md" >"$out/logs/ours.log" 2>&1
     echo "bench-preprocess: ours exit $?"
   else
     echo "bench-preprocess: .gpu/bin/$tool missing: run 'scripts/bench-preprocess.sh package' here first"
