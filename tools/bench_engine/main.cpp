@@ -35,7 +35,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <filesystem>
 
@@ -48,8 +47,10 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "bench_options.hpp"
 #include "trtutils/builder/build_options.hpp"
 #include "trtutils/builder/builder.hpp"
 #include "trtutils/core/device.hpp"
@@ -68,48 +69,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kExitUsage = 2;
-
-const char* kUsage =
-    "usage: trtutils-bench-engine MODEL.onnx|MODEL.engine [--batch N] [--precision fp16|fp32|bf16]\n"
-    "                             [--engine FILE] [--rebuild] [--no-autotune]\n"
-    "                             [--timing-cache FILE] [--warmup N] [--iterations N]\n"
-    "                             [--host-calls N] [--configs no_graph,graph] [--name NAME]\n"
-    "                             [--seed S] [--device I] [--build-only] [--verbose]\n"
-    "  --batch N          batch size (default 1): BuildOptions::batch for a dynamic axis 0;\n"
-    "                     a static axis 0 must equal N (export with --batch N)\n"
-    "  --precision P      builder precision (default fp16)\n"
-    "  --engine FILE      engine cache (default MODEL dir/model.b<N>.<prec>.engine)\n"
-    "  --rebuild          build even when a usable cached engine exists\n"
-    "  --no-autotune      build without timing cuDNN / cuBLASLt candidates\n"
-    "  --timing-cache F   reuse autotuning results across builds\n"
-    "  --warmup N         untimed calls before each configuration (default 20)\n"
-    "  --iterations N     timed calls per configuration (default 200)\n"
-    "  --host-calls N     calls timed on the host for the enqueue cost (default 1000)\n"
-    "  --configs LIST     comma-separated: no_graph, graph (default both)\n"
-    "  --name NAME        the model name in the JSON (default: MODEL's folder name)\n"
-    "  --seed S           input seed (default 1)\n"
-    "  --build-only       build (or check the cached engine), print one \"build\" line, time nothing\n"
-    "Prints one JSON line per configuration on stdout.\n";
-
-struct Options {
-  fs::path model;
-  std::int64_t batch = 1;
-  trtutils::plan::Precision precision = trtutils::plan::Precision::kFloat16;
-  fs::path engine;
-  bool rebuild = false;
-  bool autotune = true;
-  fs::path timing_cache;
-  int warmup = 20;
-  int iterations = 200;
-  int host_calls = 1000;
-  std::vector<std::string> configs{"no_graph", "graph"};
-  std::string name;
-  std::uint64_t seed = 1;
-  int device = 0;
-  bool build_only = false;
-  bool verbose = false;
-};
+using trtutils::tools::bench_engine::Options;
 
 struct Stats {
   double median = 0.0;
@@ -149,11 +109,6 @@ std::string dims_json(const std::vector<std::int64_t>& dims) {
     text += (i ? "," : "") + std::to_string(dims[i]);
   }
   return text + "]";
-}
-
-std::string model_name(const fs::path& model) {
-  const fs::path dir = fs::absolute(model).lexically_normal().parent_path();
-  return dir.filename().empty() ? model.stem().string() : dir.filename().string();
 }
 
 std::int64_t input_batch(const trtutils::plan::Plan& plan) {
@@ -355,79 +310,6 @@ ConfigResult run_config(trtutils::runtime::TRTEngine& engine, const std::string&
   return result;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, ',')) {
-    if (!part.empty()) parts.push_back(part);
-  }
-  return parts;
-}
-
-Options parse(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&](const char* flag) -> std::string {
-      if (i + 1 >= argc) throw trtutils::InvalidArgument(std::string(flag) + " needs a value");
-      return argv[++i];
-    };
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      std::exit(0);
-    } else if (arg == "--batch") {
-      options.batch = std::stoll(value("--batch"));
-    } else if (arg == "--precision") {
-      options.precision = trtutils::plan::precision_from_name(value("--precision"));
-    } else if (arg == "--engine") {
-      options.engine = value("--engine");
-    } else if (arg == "--rebuild") {
-      options.rebuild = true;
-    } else if (arg == "--no-autotune") {
-      options.autotune = false;
-    } else if (arg == "--timing-cache") {
-      options.timing_cache = value("--timing-cache");
-    } else if (arg == "--warmup") {
-      options.warmup = std::stoi(value("--warmup"));
-    } else if (arg == "--iterations") {
-      options.iterations = std::stoi(value("--iterations"));
-    } else if (arg == "--host-calls") {
-      options.host_calls = std::stoi(value("--host-calls"));
-    } else if (arg == "--configs") {
-      options.configs = split_list(value("--configs"));
-    } else if (arg == "--name") {
-      options.name = value("--name");
-    } else if (arg == "--seed") {
-      options.seed = std::stoull(value("--seed"));
-    } else if (arg == "--device") {
-      options.device = std::stoi(value("--device"));
-    } else if (arg == "--build-only") {
-      options.build_only = true;
-    } else if (arg == "--verbose") {
-      options.verbose = true;
-    } else if (arg.starts_with("-")) {
-      throw trtutils::InvalidArgument("unknown option " + arg);
-    } else {
-      TRTUTILS_CHECK(options.model.empty(), "one model file only (got ", options.model.string(),
-                     " and ", arg, ")");
-      options.model = arg;
-    }
-  }
-  TRTUTILS_CHECK(!options.model.empty(), "no model file given");
-  TRTUTILS_CHECK(options.batch >= 1, "--batch must be >= 1");
-  TRTUTILS_CHECK(options.warmup >= 0, "--warmup must be >= 0");
-  TRTUTILS_CHECK(options.iterations >= 1, "--iterations must be >= 1");
-  TRTUTILS_CHECK(options.host_calls >= 1, "--host-calls must be >= 1");
-  TRTUTILS_CHECK(!options.configs.empty(), "--configs is empty");
-  for (const std::string& c : options.configs) {
-    TRTUTILS_CHECK(c == "no_graph" || c == "graph", "--configs takes no_graph and/or graph, not '",
-                   c, "'");
-  }
-  if (options.name.empty()) options.name = model_name(options.model);
-  return options;
-}
-
 std::string common_fields(const Options& options, const LoadedPlan& loaded,
                           const std::string& device_name) {
   std::ostringstream out;
@@ -446,13 +328,10 @@ std::string common_fields(const Options& options, const LoadedPlan& loaded,
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  try {
-    options = parse(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "trtutils-bench-engine: " << e.what() << "\n" << kUsage;
-    return kExitUsage;
-  }
+  std::variant<Options, int> parsed =
+      trtutils::tools::bench_engine::parse_options(argc, argv, std::cout, std::cerr);
+  if (const int* status = std::get_if<int>(&parsed)) return *status;
+  const Options options = std::get<Options>(std::move(parsed));
   std::string stage = "setup";
   try {
     TRTUTILS_CHECK(trtutils::core::device_count() > 0,

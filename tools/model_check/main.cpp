@@ -14,7 +14,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <filesystem>
 
@@ -23,12 +22,13 @@
 #include <iomanip>
 #include <iostream>
 #include <limits>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "model_check_options.hpp"
 #include "trtutils/builder/build_options.hpp"
 #include "trtutils/builder/builder.hpp"
 #include "trtutils/core/error.hpp"
@@ -45,50 +45,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kExitUsage = 2;
-
-const char* kUsage =
-    "usage: trtutils-model-check DIR... [--precision fp32|fp16|both] [--json FILE]\n"
-    "                            [--cpu-reference] [--cpu-reference-max-mb N]\n"
-    "                            [--no-autotune] [--target-arch sm_XX] [--timing-cache FILE]\n"
-    "                            [--runs N]\n"
-    "                            [--fp32-tolerance X] [--fp16-tolerance X] [--verbose]\n"
-    "  DIR                    a model folder: model.onnx, input.npy (or input_<i>.npy),\n"
-    "                         output_<i>.npy (see bench/models/export_models.py), and\n"
-    "                         optionally fp32_nodes.txt: node-name regexes (one per line)\n"
-    "                         kept in fp32 in an fp16 build. Then the fp16 row is built\n"
-    "                         with them ('fp16-mixed', counted) and without ('fp16',\n"
-    "                         information only)\n"
-    "  --precision P          fp32, fp16 or both (default both)\n"
-    "  --json FILE            also write the results as JSON\n"
-    "  --cpu-reference        run the CPU ReferenceExecutor (fp32) on every model, for\n"
-    "                         information; by default only on models whose model.onnx\n"
-    "                         is at most --cpu-reference-max-mb (default 2) MB\n"
-    "  --no-autotune          build without timing cuDNN / cuBLASLt candidates\n"
-    "  --target-arch sm_XX    build for this architecture (default: the GPU's; with\n"
-    "                         --no-autotune the build itself needs no GPU)\n"
-    "  --timing-cache FILE    reuse autotuning results across builds\n"
-    "  --runs N               timed executions after the checked one (default 5; 0: none)\n"
-    "  --fp32-tolerance X     pass threshold on relative L2 for fp32 (default 1e-4)\n"
-    "  --fp16-tolerance X     pass threshold on relative L2 for fp16 (default 1e-2)\n"
-    "  --verbose              print the builder's progress\n"
-    "The table's 'build s' column is the build time; on cpu-ref rows, the CPU run time.\n"
-    "Exit status: 0 when every model passes at every precision, 1 otherwise, 2 on bad usage.\n";
-
-struct Options {
-  std::vector<fs::path> dirs;
-  std::vector<trtutils::plan::Precision> precisions;
-  fs::path json;
-  bool cpu_reference = false;
-  double cpu_reference_max_mb = 2.0;
-  bool autotune = true;
-  fs::path timing_cache;
-  std::string target_arch;
-  int runs = 5;
-  double fp32_tolerance = 1e-4;
-  double fp16_tolerance = 1e-2;
-  bool verbose = false;
-};
+using trtutils::tools::model_check::Options;
 
 struct OutputCheck {
   std::string name;
@@ -410,69 +367,13 @@ void write_json(const fs::path& path, const std::vector<Result>& results, int pa
   out << "\n  ]\n}\n";
 }
 
-std::optional<Options> parse(int argc, char** argv) {
-  Options options;
-  std::string precision = "both";
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&](const char* flag) -> std::string {
-      if (i + 1 >= argc) throw trtutils::InvalidArgument(std::string(flag) + " needs a value");
-      return argv[++i];
-    };
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      std::exit(0);
-    } else if (arg == "--precision") {
-      precision = value("--precision");
-    } else if (arg == "--json") {
-      options.json = value("--json");
-    } else if (arg == "--cpu-reference") {
-      options.cpu_reference = true;
-    } else if (arg == "--cpu-reference-max-mb") {
-      options.cpu_reference_max_mb = std::stod(value("--cpu-reference-max-mb"));
-    } else if (arg == "--no-autotune") {
-      options.autotune = false;
-    } else if (arg == "--target-arch") {
-      options.target_arch = value("--target-arch");
-    } else if (arg == "--timing-cache") {
-      options.timing_cache = value("--timing-cache");
-    } else if (arg == "--runs") {
-      options.runs = std::stoi(value("--runs"));
-    } else if (arg == "--fp32-tolerance") {
-      options.fp32_tolerance = std::stod(value("--fp32-tolerance"));
-    } else if (arg == "--fp16-tolerance") {
-      options.fp16_tolerance = std::stod(value("--fp16-tolerance"));
-    } else if (arg == "--verbose") {
-      options.verbose = true;
-    } else if (arg.starts_with("-")) {
-      throw trtutils::InvalidArgument("unknown option " + arg);
-    } else {
-      options.dirs.emplace_back(arg);
-    }
-  }
-  if (precision == "both") {
-    options.precisions = {trtutils::plan::Precision::kFloat32, trtutils::plan::Precision::kFloat16};
-  } else if (precision == "fp32" || precision == "fp16") {
-    options.precisions = {trtutils::plan::precision_from_name(precision)};
-  } else {
-    throw trtutils::InvalidArgument("--precision takes fp32, fp16 or both, not '" + precision +
-                                    "'");
-  }
-  if (options.dirs.empty()) throw trtutils::InvalidArgument("no model folder given");
-  if (options.runs < 0) throw trtutils::InvalidArgument("--runs must be >= 0");
-  return options;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  try {
-    options = *parse(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "trtutils-model-check: " << e.what() << "\n" << kUsage;
-    return kExitUsage;
-  }
+  std::variant<Options, int> parsed =
+      trtutils::tools::model_check::parse_options(argc, argv, std::cout, std::cerr);
+  if (const int* status = std::get_if<int>(&parsed)) return *status;
+  const Options options = std::get<Options>(std::move(parsed));
 
   std::vector<Result> results;
   int passed = 0;
