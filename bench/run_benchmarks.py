@@ -87,6 +87,19 @@ def log(msg: str) -> None:
     print(f"[{elapsed():6.1f}s] {msg}", flush=True)
 
 
+def graph_split(r: dict) -> str | None:
+    """The graph configuration's node counts and host-time split in one
+    phrase (None for results of an engine tool without them)."""
+    if r.get("graph_nodes") is None or r.get("host_graph_launch_median_us") is None:
+        return None
+    line = "no" if not r.get("graph_straight_line") else "yes"
+    return (f"{r['graph_nodes']} nodes ({r['graph_kernel_nodes']} / {r['graph_memcpy_nodes']} / "
+            f"{r['graph_memset_nodes']} / {r['graph_other_nodes']}; "
+            f"{r['graph_programmatic_edges']} PDL, {r['graph_cluster_kernel_nodes']} cluster, "
+            f"line {line}): launch {r['host_graph_launch_median_us']:.1f} + ours "
+            f"{r['host_ours_median_us']:.1f}, reference {r['host_reference_launch_median_us']:.1f}")
+
+
 def target_for(batch: int) -> float:
     return TARGETS.get(batch, TARGETS[32])
 
@@ -625,9 +638,11 @@ class Bench:
                 r = {"status": "ok", "finite": j.get("output_non_finite", 1) == 0, **j}
                 self.record(m, b, f"ours:{cfg}", r)
                 got.add(cfg)
+                split = graph_split(j)
                 log(f"{m} b{b} ours:{cfg}: {j['median_ms']:.3f} ms, host "
                     f"{j['host_enqueue_median_us']:.1f} us, built in {j['build_seconds']}s"
-                    + (" (cached)" if j.get("engine_cached") else ""))
+                    + (" (cached)" if j.get("engine_cached") else "")
+                    + (f"; graph {split}" if split else ""))
         why = "engine tool timed out" if not ok else f"engine tool rc {c.proc.returncode}"
         for cfg in ("no_graph", "graph"):
             if cfg not in got:
@@ -777,6 +792,7 @@ class Bench:
                     "compile_complete": compile_complete,
                     "host_graph_us": row.get("ours:graph", {}).get("host_enqueue_median_us"),
                     "host_no_graph_us": row.get("ours:no_graph", {}).get("host_enqueue_median_us"),
+                    "graph_split": graph_split(row.get("ours:graph", {})),
                 })
         return out
 
@@ -824,6 +840,16 @@ class Bench:
                 f"{'met' if worst < HOST_TARGET_US else 'NOT met'}. Per model: "
                 + "; ".join(f"{m} b{b} {g:.1f} us (no graph: {'-' if ng is None else f'{ng:.0f}'} us)"
                             for m, b, g, ng in host) + ".")
+            splits = [(r["model"], r["batch"], r["graph_split"]) for r in s if r["graph_split"]]
+            if splits:
+                lines.append("")
+                lines.append(
+                    "Where the graph replay's host time goes (medians, us): the recorded graph's "
+                    "nodes (kernel / memcpy / memset / other; programmatic edges, cluster "
+                    "kernels, straight line?), a bare cudaGraphLaunch of it, the rest (our "
+                    "checks), and a launch of a straight line of as many empty kernels "
+                    "(reference). Per model: "
+                    + "; ".join(f"{m} b{b} {t}" for m, b, t in splits) + ".")
         else:
             lines.append("")
             lines.append("Host overhead of direct_exec with a CUDA graph: not measured.")

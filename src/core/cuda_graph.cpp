@@ -1,5 +1,8 @@
 #include "trtutils/core/cuda_graph.hpp"
 
+#include <unordered_map>
+#include <vector>
+
 #include "trtutils/core/cuda_check.hpp"
 
 namespace trtutils::core {
@@ -35,6 +38,61 @@ std::size_t CudaGraph::node_count() const {
   std::size_t count = 0;
   TRTUTILS_CUDA_CHECK(cudaGraphGetNodes(graph_, nullptr, &count));
   return count;
+}
+
+GraphSummary CudaGraph::summary() const {
+  GraphSummary summary;
+  if (graph_ == nullptr) return summary;
+  std::size_t count = node_count();
+  std::vector<cudaGraphNode_t> nodes(count);
+  if (count > 0) TRTUTILS_CUDA_CHECK(cudaGraphGetNodes(graph_, nodes.data(), &count));
+  nodes.resize(count);
+  summary.nodes = count;
+  for (const cudaGraphNode_t node : nodes) {
+    cudaGraphNodeType type = cudaGraphNodeTypeEmpty;
+    TRTUTILS_CUDA_CHECK(cudaGraphNodeGetType(node, &type));
+    switch (type) {
+      case cudaGraphNodeTypeKernel: {
+        ++summary.kernel_nodes;
+        cudaKernelNodeAttrValue cluster{};
+        // Not every driver reports the attribute for every kernel node: unknown counts as none.
+        const cudaError_t status =
+            cudaGraphKernelNodeGetAttribute(node, cudaLaunchAttributeClusterDimension, &cluster);
+        const std::size_t blocks =
+            std::size_t{cluster.clusterDim.x} * cluster.clusterDim.y * cluster.clusterDim.z;
+        if (status != cudaSuccess) {
+          (void)cudaGetLastError();
+        } else if (blocks > 1) {
+          ++summary.cluster_kernel_nodes;
+        }
+        break;
+      }
+      case cudaGraphNodeTypeMemcpy: ++summary.memcpy_nodes; break;
+      case cudaGraphNodeTypeMemset: ++summary.memset_nodes; break;
+      default: ++summary.other_nodes; break;
+    }
+  }
+  std::size_t edge_count = 0;
+  TRTUTILS_CUDA_CHECK(cudaGraphGetEdges(graph_, nullptr, nullptr, nullptr, &edge_count));
+  std::vector<cudaGraphNode_t> from(edge_count);
+  std::vector<cudaGraphNode_t> to(edge_count);
+  std::vector<cudaGraphEdgeData> data(edge_count);
+  if (edge_count > 0) {
+    TRTUTILS_CUDA_CHECK(
+        cudaGraphGetEdges(graph_, from.data(), to.data(), data.data(), &edge_count));
+  }
+  summary.edges = edge_count;
+  std::unordered_map<cudaGraphNode_t, int> in_degree;
+  std::unordered_map<cudaGraphNode_t, int> out_degree;
+  for (std::size_t e = 0; e < edge_count; ++e) {
+    if (data[e].type == cudaGraphDependencyTypeProgrammatic) ++summary.programmatic_edges;
+    const int outs = ++out_degree[from[e]];
+    const int ins = ++in_degree[to[e]];
+    if (outs > 1 || ins > 1) summary.straight_line = false;
+  }
+  // n nodes with no fan-in or fan-out form one chain exactly when there are n - 1 edges.
+  if (count > 0 && edge_count != count - 1) summary.straight_line = false;
+  return summary;
 }
 
 // --- capture ----------------------------------------------------------------

@@ -257,9 +257,7 @@ void ExecutionContext::enqueue(core::StreamView stream, std::span<void* const> i
     run(stream, io);
     return;
   }
-  const Engine::Impl& impl = engine_->impl();
-  GraphSlot& slot =
-      s.graphs[impl.batch_range ? static_cast<std::size_t>(s.batch - impl.batch_range->min) : 0];
+  GraphSlot& slot = s.graphs[graph_index()];
   if (!slot.graph.is_captured() || !std::ranges::equal(slot.io, io)) {
     slot.graph.capture(
         stream, [this, io](core::StreamView capturing) { run(capturing, io); },
@@ -293,6 +291,16 @@ void ExecutionContext::reset_cuda_graph() noexcept {
     slot.graph.reset();
     slot.io.clear();
   }
+}
+
+std::size_t ExecutionContext::graph_index() const noexcept {
+  const Engine::Impl& impl = engine_->impl();
+  return impl.batch_range ? static_cast<std::size_t>(state_->batch - impl.batch_range->min) : 0;
+}
+
+const core::CudaGraph* ExecutionContext::recorded_graph() const noexcept {
+  const GraphSlot& slot = state_->graphs[graph_index()];
+  return slot.graph.is_captured() ? &slot.graph.graph() : nullptr;
 }
 
 std::optional<std::int64_t> ExecutionContext::dynamic_extent(std::size_t output_index) const {

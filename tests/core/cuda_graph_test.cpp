@@ -9,6 +9,8 @@
 
 #include "gpu_test_support.hpp"
 #include "trtutils/core/cuda_graph.hpp"
+#include "trtutils/core/event.hpp"
+#include "trtutils/core/kernel.hpp"
 #include "trtutils/core/memory.hpp"
 
 namespace trtutils::core {
@@ -44,6 +46,13 @@ TEST(CudaGraph, EmptyGraphHasNoNodesAndCannotBeInstantiated) {
   EXPECT_TRUE(graph.empty());
   EXPECT_EQ(graph.node_count(), 0u);
   EXPECT_THROW(GraphExec exec(graph), InvalidArgument);
+}
+
+TEST(CudaGraph, AnEmptyGraphSummarisesToZeros) {
+  const GraphSummary summary = CudaGraph().summary();
+  EXPECT_EQ(summary.nodes, 0u);
+  EXPECT_EQ(summary.edges, 0u);
+  EXPECT_TRUE(summary.straight_line);
 }
 
 TEST(GraphReplay, LaunchBeforeCaptureIsAnInvalidArgument) {
@@ -184,6 +193,95 @@ TEST(CudaGraphGpu, InvalidatedCaptureIsReportedByEnd) {
   memset_device_async(buffer, 3, stream);
   stream.synchronize();
   EXPECT_EQ(download(buffer), filled(3));
+}
+
+constexpr const char* kIncrement = R"(
+extern "C" __global__ void increment(unsigned char* bytes, int n) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) bytes[i] = bytes[i] + 1;
+}
+)";
+
+TEST(CudaGraphGpu, SummaryCountsEachNodeTypeOfAOneStreamCapture) {
+  TRTUTILS_REQUIRE_GPU();
+  Stream stream;
+  DeviceBuffer a = allocate_device(kBytes);
+  DeviceBuffer b = allocate_device(kBytes);
+  const Kernel increment(kIncrement, "increment");
+  const int n = static_cast<int>(kBytes);
+  const dim3 grid(static_cast<unsigned>(kBytes / 256));
+  // memset a, a += 1 (kernel), copy a into b, b += 1 (kernel, PDL where the GPU has it).
+  const CudaGraph graph = capture_graph(stream, [&](StreamView s) {
+    memset_device_async(a, 1, s);
+    increment.launch(grid, dim3(256), s, a.data(), n);
+    memcpy_device_to_device_async(b, a, s);
+    LaunchOptions pdl;
+    pdl.programmatic_dependent_launch = true;
+    increment.call(grid, dim3(256), s, KernelArgs::of(b.data(), n), pdl);
+  });
+  const GraphSummary summary = graph.summary();
+  EXPECT_EQ(summary.nodes, 4u);
+  EXPECT_EQ(summary.kernel_nodes, 2u);
+  EXPECT_EQ(summary.memset_nodes, 1u);
+  EXPECT_EQ(summary.memcpy_nodes, 1u);
+  EXPECT_EQ(summary.other_nodes, 0u);
+  EXPECT_EQ(summary.edges, 3u);
+  EXPECT_TRUE(summary.straight_line);
+  // PDL relaxes kernel-to-kernel order only: after a copy the edge stays a full one.
+  EXPECT_EQ(summary.programmatic_edges, 0u);
+  EXPECT_EQ(summary.cluster_kernel_nodes, 0u);
+  GraphExec exec(graph);
+  exec.launch(stream);
+  stream.synchronize();
+  EXPECT_EQ(download(b), filled(3));
+}
+
+TEST(CudaGraphGpu, SummaryCountsProgrammaticEdgesBetweenKernels) {
+  TRTUTILS_REQUIRE_GPU();
+  Stream stream;
+  DeviceBuffer a = allocate_device(kBytes);
+  DeviceBuffer b = allocate_device(kBytes);
+  const Kernel increment(kIncrement, "increment");
+  const int n = static_cast<int>(kBytes);
+  const dim3 grid(static_cast<unsigned>(kBytes / 256));
+  const CudaGraph graph = capture_graph(stream, [&](StreamView s) {
+    increment.launch(grid, dim3(256), s, a.data(), n);
+    LaunchOptions pdl;
+    pdl.programmatic_dependent_launch = true;
+    // Writes another buffer: it needs no griddepcontrol.wait.
+    increment.call(grid, dim3(256), s, KernelArgs::of(b.data(), n), pdl);
+  });
+  const GraphSummary summary = graph.summary();
+  EXPECT_EQ(summary.kernel_nodes, 2u);
+  EXPECT_EQ(summary.programmatic_edges,
+            supports_programmatic_dependent_launch(current_device_arch()) ? 1u : 0u);
+  EXPECT_TRUE(summary.straight_line);
+}
+
+TEST(CudaGraphGpu, AForkedCaptureIsNotAStraightLine) {
+  TRTUTILS_REQUIRE_GPU();
+  Stream main;
+  Stream side;
+  DeviceBuffer a = allocate_device(kBytes);
+  DeviceBuffer b = allocate_device(kBytes);
+  DeviceBuffer c = allocate_device(kBytes);
+  Event fork;
+  Event join;
+  // a and b are set side by side, c after both: three nodes, c with two dependencies.
+  const CudaGraph graph = capture_graph(main, [&](StreamView s) {
+    fork.record(s);
+    side.wait(fork);
+    memset_device_async(b, 2, side);
+    memset_device_async(a, 1, s);
+    join.record(side);
+    s.wait(join);
+    memset_device_async(c, 3, s);
+  });
+  const GraphSummary summary = graph.summary();
+  EXPECT_EQ(summary.nodes, 3u);
+  EXPECT_EQ(summary.memset_nodes, 3u);
+  EXPECT_EQ(summary.edges, 2u);
+  EXPECT_FALSE(summary.straight_line);
 }
 
 }  // namespace

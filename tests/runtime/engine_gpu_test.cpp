@@ -11,6 +11,7 @@
 
 #include "gpu_test_support.hpp"
 #include "runtime_test_plans.hpp"
+#include "trtutils/core/cuda_graph.hpp"
 #include "trtutils/core/device.hpp"
 #include "trtutils/core/kernel.hpp"
 #include "trtutils/core/memory.hpp"
@@ -178,6 +179,33 @@ TEST(EngineGpu, CudaGraphReplaysIdenticallyAndCapturesOncePerPointerSet) {
   graphed.stream().synchronize();
   EXPECT_EQ(graphed.context().graph_capture_count(), 2U);
   EXPECT_EQ(download(out.data(), x.size()), chain_expected(x));
+}
+
+TEST(EngineGpu, RecordedGraphHoldsOneNodePerLayerInALine) {
+  TRTUTILS_REQUIRE_GPU();
+  const auto engine = Engine::from_plan(chain_plan(core::current_device_arch()));
+  auto context = engine->create_execution_context();
+  core::DeviceBuffer in(kChainLength * sizeof(float));
+  core::DeviceBuffer out(kChainLength * sizeof(float));
+  core::memset_device(in, 0);
+  core::Stream stream;
+  context->enqueue(stream, {in.data(), out.data()});
+  EXPECT_EQ(context->recorded_graph(), nullptr) << "nothing is recorded without graphs";
+  context->set_use_cuda_graph(true);
+  context->enqueue(stream, {in.data(), out.data()});
+  stream.synchronize();
+  const core::CudaGraph* graph = context->recorded_graph();
+  ASSERT_NE(graph, nullptr);
+  // kernel, copy, kernel (chain_plan), each one node, one after the other.
+  const core::GraphSummary summary = graph->summary();
+  EXPECT_EQ(summary.nodes, 3U);
+  EXPECT_EQ(summary.kernel_nodes, 2U);
+  EXPECT_EQ(summary.memcpy_nodes, 1U);
+  EXPECT_EQ(summary.memset_nodes, 0U);
+  EXPECT_EQ(summary.edges, 2U);
+  EXPECT_TRUE(summary.straight_line);
+  context->reset_cuda_graph();
+  EXPECT_EQ(context->recorded_graph(), nullptr);
 }
 
 TEST(EngineGpu, TwoContextsOnTwoThreadsAgree) {

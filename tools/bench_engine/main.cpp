@@ -22,7 +22,13 @@
 //    calls timed on the host around direct_exec alone (the stream is
 //    synchronised before each, outside the timed region, so the launch
 //    queue is empty and the call never blocks on a full queue): median / p90
-//    in microseconds. With the graph this is the host overhead of a replay.
+//    in microseconds. With the graph this is the host overhead of a replay,
+//    and it is split: the recorded graph's nodes by type and its edges
+//    (graph_* fields), a bare cudaGraphLaunch of the same graph timed the
+//    same way (host_graph_launch_*; host_ours_median_us is the rest: our
+//    checks around the launch), and a reference launch of a straight line of
+//    as many empty kernels (host_reference_launch_*: the cost of that many
+//    nodes when their types and attributes play no part).
 // 4. One JSON line per configuration on stdout; progress on stderr. The
 //    first output of each configuration is copied back and checked for
 //    non-finite values; the graph's output is compared with the no-graph
@@ -53,9 +59,11 @@
 #include "bench_options.hpp"
 #include "trtutils/builder/build_options.hpp"
 #include "trtutils/builder/builder.hpp"
+#include "trtutils/core/cuda_graph.hpp"
 #include "trtutils/core/device.hpp"
 #include "trtutils/core/error.hpp"
 #include "trtutils/core/event.hpp"
+#include "trtutils/core/kernel.hpp"
 #include "trtutils/core/memory.hpp"
 #include "trtutils/core/stream.hpp"
 #include "trtutils/plan/plan.hpp"
@@ -219,10 +227,22 @@ trtutils::HostTensor random_input(const std::vector<std::int64_t>& dims, trtutil
   return dtype == trtutils::DType::kFloat32 ? values : values.cast(dtype);
 }
 
+/// Where the host time of a graph replay goes (graph configuration only).
+struct GraphHostSplit {
+  trtutils::core::GraphSummary graph;
+  /// cudaGraphLaunch alone of the same recorded graph (instantiated again
+  /// here), from an empty queue as direct_exec is timed.
+  Stats launch_us;
+  /// The same for a straight line of as many empty kernels: what a launch of
+  /// that many nodes costs on this machine when node types play no part.
+  Stats reference_launch_us;
+};
+
 struct ConfigResult {
   std::string config;
   Stats gpu_ms;
   Stats host_us;
+  std::optional<GraphHostSplit> split;
   std::size_t graph_captures = 0;
   std::int64_t non_finite = 0;
   double max_abs_vs_no_graph = std::numeric_limits<double>::quiet_NaN();
@@ -234,6 +254,48 @@ trtutils::HostTensor copy_output(const trtutils::runtime::TRTEngine& engine, con
   trtutils::HostTensor out(spec.dims, spec.dtype);
   trtutils::core::memcpy_device_to_host(out.data(), device, out.byte_size());
   return out.dtype() == trtutils::DType::kFloat64 ? out : out.cast(trtutils::DType::kFloat64);
+}
+
+/// Median / p90 / min / mean host microseconds of `calls` launches, each from
+/// an empty queue (synchronised before, outside the timed region).
+Stats time_launches(const trtutils::core::GraphExec& exec, trtutils::core::StreamView stream,
+                    int calls) {
+  exec.launch(stream);  // the first launch uploads the graph
+  std::vector<double> us;
+  us.reserve(static_cast<std::size_t>(calls));
+  for (int i = 0; i < calls; ++i) {
+    stream.synchronize();
+    const auto t0 = Clock::now();
+    exec.launch(stream);
+    const auto t1 = Clock::now();
+    us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  stream.synchronize();
+  return stats_of(std::move(us));
+}
+
+/// Times a bare cudaGraphLaunch of the context's recorded graph and of a
+/// straight line of as many empty kernels, so that the JSON says how much of
+/// direct_exec's host time is the launch itself and whether the graph's
+/// content (node types, edges, launch attributes) makes it costly.
+GraphHostSplit split_graph_host_time(trtutils::runtime::TRTEngine& engine, int calls) {
+  namespace core = trtutils::core;
+  const core::CudaGraph* recorded = engine.context().recorded_graph();
+  TRTUTILS_CHECK(recorded != nullptr, "the graph configuration recorded no graph");
+  GraphHostSplit split;
+  split.graph = recorded->summary();
+  const core::StreamView stream = engine.stream();
+  split.launch_us = time_launches(core::GraphExec(*recorded), stream, calls);
+
+  const core::Kernel empty(R"(extern "C" __global__ void trtutils_bench_empty() {})",
+                           "trtutils_bench_empty");
+  const core::CudaGraph chain = core::capture_graph(stream, [&](core::StreamView s) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(split.graph.nodes, 1); ++i) {
+      empty.launch(dim3(1), dim3(32), s);
+    }
+  });
+  split.reference_launch_us = time_launches(core::GraphExec(chain), stream, calls);
+  return split;
 }
 
 ConfigResult run_config(trtutils::runtime::TRTEngine& engine, const std::string& config,
@@ -289,6 +351,7 @@ ConfigResult run_config(trtutils::runtime::TRTEngine& engine, const std::string&
   stream.synchronize();
   result.host_us = stats_of(std::move(host_us));
   result.graph_captures = engine.context().graph_capture_count() - captures_before;
+  if (graph) result.split = split_graph_host_time(engine, options.host_calls);
 
   // The output after all those runs: finite, and (graph) the same as without.
   output_copy = copy_output(engine, outputs.front());
@@ -308,6 +371,43 @@ ConfigResult run_config(trtutils::runtime::TRTEngine& engine, const std::string&
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
   return result;
+}
+
+/// The graph's node counts and the split of direct_exec's host time (null
+/// for the no-graph configuration). host_ours_median_us = direct_exec's
+/// median minus the bare launch's: the checks, pointer comparison and device
+/// guard around cudaGraphLaunch.
+std::string graph_split_fields(const ConfigResult& r) {
+  std::ostringstream out;
+  const auto count = [&](const char* name, std::size_t value) {
+    out << ", \"" << name << "\": ";
+    if (r.split) {
+      out << value;
+    } else {
+      out << "null";
+    }
+  };
+  const trtutils::core::GraphSummary g = r.split ? r.split->graph : trtutils::core::GraphSummary{};
+  count("graph_nodes", g.nodes);
+  count("graph_kernel_nodes", g.kernel_nodes);
+  count("graph_memcpy_nodes", g.memcpy_nodes);
+  count("graph_memset_nodes", g.memset_nodes);
+  count("graph_other_nodes", g.other_nodes);
+  count("graph_edges", g.edges);
+  count("graph_programmatic_edges", g.programmatic_edges);
+  count("graph_cluster_kernel_nodes", g.cluster_kernel_nodes);
+  out << ", \"graph_straight_line\": " << (r.split ? (g.straight_line ? "true" : "false") : "null");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Stats none{nan, nan, nan, nan};
+  const Stats& launch = r.split ? r.split->launch_us : none;
+  const Stats& reference = r.split ? r.split->reference_launch_us : none;
+  out << ", \"host_graph_launch_median_us\": " << json_number(launch.median)
+      << ", \"host_graph_launch_p90_us\": " << json_number(launch.p90)
+      << ", \"host_graph_launch_min_us\": " << json_number(launch.min)
+      << ", \"host_ours_median_us\": " << json_number(r.host_us.median - launch.median)
+      << ", \"host_reference_launch_median_us\": " << json_number(reference.median)
+      << ", \"host_reference_launch_min_us\": " << json_number(reference.min);
+  return out.str();
 }
 
 std::string common_fields(const Options& options, const LoadedPlan& loaded,
@@ -395,6 +495,7 @@ int main(int argc, char** argv) {
            << ", \"host_enqueue_median_us\": " << json_number(r.host_us.median)
            << ", \"host_enqueue_p90_us\": " << json_number(r.host_us.p90)
            << ", \"host_enqueue_min_us\": " << json_number(r.host_us.min)
+           << graph_split_fields(r)
            << ", \"graph_captures\": " << r.graph_captures
            << ", \"output_non_finite\": " << r.non_finite
            << ", \"graph_vs_no_graph_max_abs\": " << json_number(r.max_abs_vs_no_graph)

@@ -12,6 +12,27 @@
 
 namespace trtutils::core {
 
+/// What a recorded graph holds: its nodes by type and how they are linked.
+/// The cost of one cudaGraphLaunch depends on these (a straight line of
+/// kernel nodes launches in about constant time; other node types, branches
+/// and launch attributes can make it grow with the node count).
+struct GraphSummary {
+  std::size_t nodes = 0;
+  std::size_t kernel_nodes = 0;
+  std::size_t memcpy_nodes = 0;
+  std::size_t memset_nodes = 0;
+  std::size_t other_nodes = 0;  ///< host, event, child graph, conditional, ...
+  std::size_t edges = 0;
+  /// Edges of programmatic dependent launch (a kernel may start before the
+  /// one it depends on has finished).
+  std::size_t programmatic_edges = 0;
+  /// Kernel nodes launched with a thread-block cluster of more than one block.
+  std::size_t cluster_kernel_nodes = 0;
+  /// Every node has at most one dependency and one dependent, and they form
+  /// one chain (what a single-stream capture gives).
+  bool straight_line = true;
+};
+
 /// Owns a cudaGraph_t. Move-only.
 class CudaGraph {
  public:
@@ -27,6 +48,8 @@ class CudaGraph {
   cudaGraph_t handle() const noexcept { return graph_; }
   bool empty() const noexcept { return graph_ == nullptr; }
   std::size_t node_count() const;
+  /// Counts its nodes and edges (an empty graph: all zero).
+  GraphSummary summary() const;
 
  private:
   cudaGraph_t graph_ = nullptr;

@@ -39,6 +39,10 @@
 #include "trtutils/core/stream.hpp"
 #include "trtutils/runtime/engine.hpp"
 
+namespace trtutils::core {
+class CudaGraph;
+}  // namespace trtutils::core
+
 namespace trtutils::runtime {
 
 class ExecutionContext {
@@ -88,6 +92,9 @@ class ExecutionContext {
   std::size_t graph_capture_count() const noexcept { return graph_captures_; }
   /// Forgets the recorded graphs (the next graph enqueue records again).
   void reset_cuda_graph() noexcept;
+  /// The graph recorded for the current batch, which enqueue replays; null
+  /// before the first graph enqueue. For inspection (node counts, benches).
+  const core::CudaGraph* recorded_graph() const noexcept;
 
   /// For an output with a data-dependent extent (NonZero, NMS): its true
   /// extent along `dynamic_extent_axis(output)`, as the last enqueue wrote it.
@@ -108,6 +115,8 @@ class ExecutionContext {
   void check_bindings(std::span<void* const> io) const;
   void run(core::StreamView stream, std::span<void* const> io);
   void run_layers(core::StreamView stream);
+  /// The current batch's entry in State::graphs.
+  std::size_t graph_index() const noexcept;
 
   std::shared_ptr<const Engine> engine_;
   std::unique_ptr<State> state_;
