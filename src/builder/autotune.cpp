@@ -8,6 +8,7 @@
 #include "trtutils/core/memory.hpp"
 #include "trtutils/core/stream.hpp"
 #include "trtutils/gpu/convolution_plan.hpp"
+#include "trtutils/gpu/cudnn_handle.hpp"
 #include "trtutils/gpu/matmul_plan.hpp"
 #include "trtutils/plan/layer_kinds.hpp"
 #include "trtutils/runtime/library_layer_params.hpp"
@@ -21,7 +22,8 @@ namespace mm = lk::matmul;
 namespace {
 
 const std::vector<std::string> kConvolutionTuned{conv::kAlgorithm, conv::kMathType,
-                                                 conv::kWorkspaceBytes, conv::kFused};
+                                                 conv::kWorkspaceBytes, conv::kFused,
+                                                 conv::kEngine, conv::kKnobs};
 const std::vector<std::string> kMatmulTuned{mm::kAlgorithm, mm::kWorkspaceBytes};
 
 std::vector<std::int64_t> ints_or_empty(const plan::LayerParams& p, const char* name) {
@@ -56,6 +58,8 @@ void store(plan::LayerParams& p, const gpu::ConvolutionAlgorithm& a) {
   p.set(conv::kMathType, std::int64_t{a.math_type});
   p.set(conv::kWorkspaceBytes, static_cast<std::int64_t>(a.workspace_bytes));
   p.set(conv::kFused, std::int64_t{a.fused_epilogue ? 1 : 0});
+  p.set(conv::kEngine, a.engine);
+  p.set(conv::kKnobs, a.knobs);
 }
 
 void store(plan::LayerParams& p, const gpu::MatmulAlgorithm& a) {
@@ -65,9 +69,25 @@ void store(plan::LayerParams& p, const gpu::MatmulAlgorithm& a) {
   p.set(mm::kWorkspaceBytes, static_cast<std::int64_t>(a.workspace_bytes));
 }
 
+// algorithm, math type, workspace, fused, engine, then the knob pairs.
+constexpr std::size_t kEncodedConvolution = 5;
+
 std::vector<std::int64_t> encode(const gpu::ConvolutionAlgorithm& a) {
-  return {a.algorithm, a.math_type, static_cast<std::int64_t>(a.workspace_bytes),
-          a.fused_epilogue ? 1 : 0};
+  std::vector<std::int64_t> v{a.algorithm, a.math_type, static_cast<std::int64_t>(a.workspace_bytes),
+                              a.fused_epilogue ? 1 : 0, a.engine};
+  v.insert(v.end(), a.knobs.begin(), a.knobs.end());
+  return v;
+}
+
+gpu::ConvolutionAlgorithm decode_convolution(const std::vector<std::int64_t>& v) {
+  gpu::ConvolutionAlgorithm a;
+  a.algorithm = static_cast<std::int32_t>(v[0]);
+  a.math_type = static_cast<std::int32_t>(v[1]);
+  a.workspace_bytes = static_cast<std::uint64_t>(v[2]);
+  a.fused_epilogue = v[3] != 0;
+  a.engine = v[4];
+  a.knobs.assign(v.begin() + kEncodedConvolution, v.end());
+  return a;
 }
 
 std::vector<std::int64_t> encode(const gpu::MatmulAlgorithm& a) {
@@ -189,20 +209,26 @@ void choose_algorithms(plan::Plan& plan, const BuildOptions& options, const std:
     const bool is_conv = layer.kernel == lk::kCudnnConvolution;
     if (!is_conv && layer.kernel != lk::kCublasLtMatmul) continue;
     const std::uint64_t key =
-        TimingCache::key_of(plan, layer, is_conv ? kConvolutionTuned : kMatmulTuned, arch);
+        // Graph-engine numbers mean something only to the cuDNN that gave them.
+        is_conv ? TimingCache::key_of(plan, layer, kConvolutionTuned,
+                                      arch + "|cudnn " + gpu::cudnn_version())
+                : TimingCache::key_of(plan, layer, kMatmulTuned, arch);
     if (!options.autotune) {
       // IMPLICIT_GEMM needs no workspace; an empty matmul algorithm asks the
       // runtime for cuBLASLt's first heuristic choice.
-      if (is_conv) store(layer.params, gpu::ConvolutionAlgorithm{0, 0, 0, false});
+      if (is_conv) {
+        gpu::ConvolutionAlgorithm implicit_gemm;
+        implicit_gemm.algorithm = 0;
+        store(layer.params, implicit_gemm);
+      }
       else {
         layer.params.set(mm::kAlgorithm, std::vector<std::byte>{});
         layer.params.set(mm::kWorkspaceBytes, std::int64_t{0});
       }
-    } else if (auto cached = cache.find(key); cached && is_conv && cached->size() == 4) {
-      const auto& v = *cached;
-      store(layer.params, gpu::ConvolutionAlgorithm{static_cast<std::int32_t>(v[0]),
-                                                    static_cast<std::int32_t>(v[1]),
-                                                    static_cast<std::uint64_t>(v[2]), v[3] != 0});
+    } else if (auto cached = cache.find(key);
+               cached && is_conv && cached->size() >= kEncodedConvolution &&
+               (cached->size() - kEncodedConvolution) % 2 == 0) {
+      store(layer.params, decode_convolution(*cached));
     } else if (cached && !is_conv && cached->size() == 9) {
       gpu::MatmulAlgorithm a;
       for (std::size_t i = 0; i < 8; ++i) a.data[i] = static_cast<std::uint64_t>((*cached)[i]);

@@ -1,17 +1,24 @@
 #include "trtutils/gpu/convolution_plan.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <iostream>
 #include <utility>
 
+#include "gpu/convolution_geometry.hpp"
+#include "gpu/convolution_graph.hpp"
 #include "gpu/library_types.hpp"
 #include "trtutils/gpu/cudnn_descriptors.hpp"
 #include "trtutils/core/event.hpp"
 #include "trtutils/gpu/epilogue_kernel.hpp"
 
 namespace trtutils::gpu {
+
+using detail::lift_1d;
+using detail::packed_strides;
+using detail::spatial_or;
 
 namespace {
 
@@ -23,42 +30,6 @@ std::vector<int> to_int(const std::vector<std::int64_t>& values) {
     out.push_back(static_cast<int>(v));
   }
   return out;
-}
-
-/// cuDNN needs at least 2 spatial axes: a 1-D convolution becomes 2-D with a
-/// leading spatial axis of size 1 (and pad 0, stride 1, dilation 1 on it).
-std::vector<std::int64_t> lift_1d(const std::vector<std::int64_t>& shape) {
-  if (shape.size() != 3) return shape;
-  return {shape[0], shape[1], 1, shape[2]};
-}
-
-std::vector<std::int64_t> spatial_or(const std::vector<std::int64_t>& values, std::int64_t rank,
-                                     std::int64_t fallback) {
-  std::vector<std::int64_t> out =
-      values.empty() ? std::vector<std::int64_t>(static_cast<std::size_t>(rank), fallback) : values;
-  // The lifted axis of a 1-D convolution: pad 0, stride 1, dilation 1 = the fallback.
-  if (rank == 1) out.insert(out.begin(), fallback);
-  return out;
-}
-
-/// Strides (elements) of a packed tensor with logical dims N, C, spatial...
-std::vector<std::int64_t> packed_strides(const std::vector<std::int64_t>& dims,
-                                         TensorLayout layout) {
-  const std::size_t rank = dims.size();
-  std::vector<std::int64_t> strides(rank, 1);
-  if (layout == TensorLayout::kNCHW) {
-    for (std::size_t i = rank - 1; i-- > 0;) strides[i] = strides[i + 1] * dims[i + 1];
-    return strides;
-  }
-  // Channels last: C is innermost, then the spatial axes from last to first, then N.
-  strides[1] = 1;
-  std::int64_t stride = dims[1];
-  for (std::size_t i = rank - 1; i >= 2; --i) {
-    strides[i] = stride;
-    stride *= dims[i];
-  }
-  strides[0] = stride;
-  return strides;
 }
 
 cudnnMathType_t math_type_for(const ConvolutionDesc& desc) {
@@ -87,7 +58,20 @@ struct ConvolutionPlan::Impl {
   std::int64_t output_channels = 0;
   std::int64_t output_inner = 1;  // elements between channel steps (NCHW: spatial size)
   std::int64_t output_count = 0;
+  /// A graph-API algorithm run without a caller's execution (tests,
+  /// autotune): made on first use for the handle it was used with.
+  mutable std::unique_ptr<ConvolutionExecution> own_execution;
+  mutable cudnnHandle_t own_execution_handle = nullptr;
 };
+
+struct ConvolutionExecution::Impl {
+  detail::GraphExecution execution;
+  std::vector<void*> pointers;  // reused: the warm path allocates nothing
+};
+
+ConvolutionExecution::ConvolutionExecution(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ConvolutionExecution::~ConvolutionExecution() = default;
+
 
 ConvolutionPlan::ConvolutionPlan(ConvolutionDesc desc) : impl_(std::make_unique<Impl>()) {
   const ConvolutionSupport support = cudnn_support(desc);  // validates
@@ -184,24 +168,61 @@ namespace {
 constexpr std::size_t kTimedCandidates = 6;
 constexpr int kTimedRuns = 5;
 
+// The graph API refuses with a family of statuses (CUDNN_STATUS_NOT_SUPPORTED_
+// GRAPH_PATTERN, _SHAPE, ...); BAD_PARAM is how legacy calls refuse some pairs.
 bool unsupported(const CudaError& error) {
-  return error.error_name() == "CUDNN_STATUS_NOT_SUPPORTED" ||
-         error.error_name() == "CUDNN_STATUS_BAD_PARAM";
+  return error.error_name().starts_with("CUDNN_STATUS_NOT_SUPPORTED") ||
+         error.error_name().starts_with("CUDNN_STATUS_BAD_PARAM");
+}
+
+/// Graph-API engines timed per graph (bare and fused).
+constexpr std::size_t kGraphCandidates = 8;
+
+bool runtime_fusion_allowed() {
+  const char* value = std::getenv("TRTUTILS_CUDNN_RUNTIME_FUSION");
+  return value != nullptr && std::string(value) == "1";
+}
+
+std::string algorithm_name(const ConvolutionAlgorithm& a) {
+  if (a.uses_graph_api()) return detail::describe_engine(a.engine, a.knobs);
+  return "algo" + std::to_string(a.algorithm) + "/math" + std::to_string(a.math_type);
 }
 
 }  // namespace
 
+std::string describe_graph_engine(const ConvolutionAlgorithm& algorithm) {
+  return "cuDNN graph " + detail::describe_engine(algorithm.engine, algorithm.knobs);
+}
+
+std::unique_ptr<ConvolutionExecution> ConvolutionPlan::make_execution(
+    std::shared_ptr<const detail::ConvolutionGraph> graph, const ConvolutionAlgorithm& algorithm,
+    CudnnHandle& handle) {
+  detail::GraphPlan plan = graph->make_plan(algorithm.engine, algorithm.knobs, handle.handle());
+  auto impl = std::make_unique<ConvolutionExecution::Impl>(
+      ConvolutionExecution::Impl{detail::GraphExecution(std::move(graph), std::move(plan)), {}});
+  impl->pointers.reserve(5);
+  return std::unique_ptr<ConvolutionExecution>(new ConvolutionExecution(std::move(impl)));
+}
+
+std::uint64_t ConvolutionPlan::execution_workspace(const ConvolutionExecution& execution) {
+  return execution.impl_->execution.workspace_bytes();
+}
+
 std::optional<float> ConvolutionPlan::time_path(CudnnHandle& handle, core::StreamView stream,
                                                 const ConvolutionBuffers& buffers,
                                                 void* workspace, std::size_t workspace_bytes,
-                                                const ConvolutionAlgorithm& algorithm) {
+                                                const ConvolutionAlgorithm& algorithm,
+                                                ConvolutionExecution* execution) {
   try {
     set_algorithm(algorithm);
-    execute(handle, stream, buffers, workspace, workspace_bytes);  // warm-up, and does it run?
+    // warm-up, and does it run?
+    execute(handle, stream, buffers, workspace, workspace_bytes, execution);
     core::Event start;
     core::Event end;
     start.record(stream);
-    for (int i = 0; i < kTimedRuns; ++i) execute(handle, stream, buffers, workspace, workspace_bytes);
+    for (int i = 0; i < kTimedRuns; ++i) {
+      execute(handle, stream, buffers, workspace, workspace_bytes, execution);
+    }
     end.record(stream);
     end.synchronize();
     return core::elapsed_ms(start, end) / kTimedRuns;
@@ -215,13 +236,11 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
                                                const ConvolutionBuffers& buffers, void* workspace,
                                                std::size_t workspace_bytes) {
   const auto ranked = find_algorithms(handle, stream, buffers, workspace, workspace_bytes);
-  TRTUTILS_CHECK(!ranked.empty(), "ConvolutionPlan::autotune: no cuDNN algorithm runs this ",
-                 "convolution within a workspace of ", workspace_bytes,
-                 " bytes; allow a larger workspace");
   // cuDNN timed the bare convolution. What runs is the convolution plus its
   // epilogue: either fused into cudnnConvolutionBiasActivationForward (which
   // takes fewer algorithms, and some only through slow fallbacks) or the
-  // convolution followed by the epilogue kernel. Time both for the best few.
+  // convolution followed by the epilogue kernel. Time both for the best few,
+  // then the graph-API engines, which reach kernels the legacy enum does not.
   std::optional<ConvolutionAlgorithm> best;
   float best_ms = 0.0f;
   // TRTUTILS_AUTOTUNE_LOG=1: every candidate and its times on stderr, to see
@@ -233,32 +252,87 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
     for (const std::int64_t d : impl_->desc.input_shape) std::cerr << " " << d;
     std::cerr << " w";
     for (const std::int64_t d : impl_->desc.filter_shape) std::cerr << " " << d;
-    std::cerr << (impl_->desc.has_residual ? " +z" : "") << " act "
-              << to_string(impl_->desc.activation) << "; cuDNN found " << ranked.size() << ":";
+    std::cerr << " g" << impl_->desc.groups << (impl_->desc.has_residual ? " +z" : "") << " act "
+              << to_string(impl_->desc.activation) << "; cuDNN legacy found " << ranked.size()
+              << ":";
     for (const ConvolutionAlgorithmTiming& r : ranked) {
-      std::cerr << " algo" << r.algorithm.algorithm << "/math" << r.algorithm.math_type << "="
-                << r.time_ms << "ms";
+      std::cerr << " " << algorithm_name(r.algorithm) << "=" << r.time_ms << "ms";
     }
     std::cerr << "\n";
   }
+  const auto consider = [&](const ConvolutionAlgorithm& candidate, ConvolutionExecution* execution,
+                            double plan_ms) {
+    const std::optional<float> ms =
+        time_path(handle, stream, buffers, workspace, workspace_bytes, candidate, execution);
+    if (log) {
+      std::cerr << "  " << algorithm_name(candidate)
+                << (candidate.fused_epilogue ? " fused" : " unfused") << ": "
+                << (ms ? std::to_string(*ms) + " ms" : std::string("refused"));
+      if (candidate.uses_graph_api()) {
+        std::cerr << " (plan " << plan_ms << " ms, workspace " << candidate.workspace_bytes << ")";
+      }
+      std::cerr << "\n";
+    }
+    if (ms && (!best || *ms < best_ms)) {
+      best = candidate;
+      best_ms = *ms;
+    }
+  };
   const std::size_t count = std::min(ranked.size(), kTimedCandidates);
   for (std::size_t i = 0; i < count; ++i) {
     for (const bool fused : {false, true}) {
       if (fused && !can_fuse_epilogue()) continue;
       ConvolutionAlgorithm candidate = ranked[i].algorithm;
       candidate.fused_epilogue = fused;
-      const std::optional<float> ms =
-          time_path(handle, stream, buffers, workspace, workspace_bytes, candidate);
-      if (log) {
-        std::cerr << "  algo" << candidate.algorithm << (fused ? " fused" : " unfused") << ": "
-                  << (ms ? std::to_string(*ms) + " ms" : std::string("refused")) << "\n";
-      }
-      if (ms && (!best || *ms < best_ms)) {
-        best = candidate;
-        best_ms = *ms;
-      }
+      consider(candidate, nullptr, 0.0);
     }
   }
+  for (const bool fused : {false, true}) {
+    if (fused && !can_fuse_epilogue()) continue;
+    std::shared_ptr<const detail::ConvolutionGraph> graph;
+    std::vector<detail::GraphEngineCandidate> engines;
+    try {
+      graph = std::make_shared<const detail::ConvolutionGraph>(impl_->desc, fused, handle.handle());
+      engines = graph->candidates(4 * kGraphCandidates);
+    } catch (const CudaError& error) {
+      if (log) std::cerr << "  graph API (" << (fused ? "fused" : "bare") << "): " << error.what() << "\n";
+      continue;
+    }
+    std::size_t timed = 0;
+    for (const detail::GraphEngineCandidate& engine : engines) {
+      if (timed >= kGraphCandidates) break;
+      if (engine.runtime_compiled && !runtime_fusion_allowed()) {
+        if (log) std::cerr << "  " << detail::describe_engine(engine.engine, engine.knobs)
+                           << (fused ? " fused" : " unfused")
+                           << ": skipped (compiles at load; TRTUTILS_CUDNN_RUNTIME_FUSION=1 allows)\n";
+        continue;
+      }
+      ConvolutionAlgorithm candidate;
+      candidate.engine = engine.engine;
+      candidate.knobs = engine.knobs;
+      candidate.fused_epilogue = fused;
+      std::unique_ptr<ConvolutionExecution> execution;
+      const auto started = std::chrono::steady_clock::now();
+      try {
+        execution = make_execution(graph, candidate, handle);
+      } catch (const CudaError& error) {
+        if (!unsupported(error)) throw;
+        if (log) std::cerr << "  " << algorithm_name(candidate) << ": no plan (" << error.error_name() << ")\n";
+        continue;
+      }
+      const double plan_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count();
+      candidate.workspace_bytes = execution_workspace(*execution);
+      if (candidate.workspace_bytes > workspace_bytes) continue;
+      ++timed;
+      consider(candidate, execution.get(), plan_ms);
+    }
+  }
+  TRTUTILS_CHECK(best.has_value() || !ranked.empty(),
+                 "ConvolutionPlan::autotune: neither a cuDNN algorithm nor a graph engine runs "
+                 "this convolution within a workspace of ",
+                 workspace_bytes, " bytes; allow a larger workspace");
   if (!best) {  // none of the timed ones ran whole: cuDNN's first, unfused
     best = ranked.front().algorithm;
     best->fused_epilogue = false;
@@ -269,28 +343,65 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
 
 void ConvolutionPlan::set_algorithm(const ConvolutionAlgorithm& algorithm) {
   Impl& p = *impl_;
-  TRTUTILS_CHECK(algorithm.algorithm >= 0 && algorithm.algorithm < CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
-                 "ConvolutionPlan::set_algorithm: algorithm ", algorithm.algorithm,
-                 " is not a cuDNN forward algorithm (0 to ",
-                 static_cast<int>(CUDNN_CONVOLUTION_FWD_ALGO_COUNT) - 1, ")");
-  TRTUTILS_CHECK(algorithm.math_type >= CUDNN_DEFAULT_MATH && algorithm.math_type <= CUDNN_FMA_MATH,
-                 "ConvolutionPlan::set_algorithm: math type ", algorithm.math_type,
-                 " is not a cudnnMathType_t");
+  if (algorithm.uses_graph_api()) {
+    TRTUTILS_CHECK(algorithm.knobs.size() % 2 == 0, "ConvolutionPlan::set_algorithm: engine ",
+                   algorithm.engine, " has ", algorithm.knobs.size(),
+                   " knob integers; they come in (type, value) pairs");
+  } else {
+    TRTUTILS_CHECK(
+        algorithm.algorithm >= 0 && algorithm.algorithm < CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+        "ConvolutionPlan::set_algorithm: algorithm ", algorithm.algorithm,
+        " is not a cuDNN forward algorithm (0 to ",
+        static_cast<int>(CUDNN_CONVOLUTION_FWD_ALGO_COUNT) - 1, ")");
+    TRTUTILS_CHECK(
+        algorithm.math_type >= CUDNN_DEFAULT_MATH && algorithm.math_type <= CUDNN_FMA_MATH,
+        "ConvolutionPlan::set_algorithm: math type ", algorithm.math_type,
+        " is not a cudnnMathType_t");
+  }
   TRTUTILS_CHECK(!algorithm.fused_epilogue || can_fuse_epilogue(),
                  "ConvolutionPlan::set_algorithm: a fused epilogue needs a bias and ReLU "
                  "(this convolution has bias=",
                  p.desc.has_bias, ", activation=", to_string(p.desc.activation), ")");
-  TRTUTILS_CUDNN_CHECK(cudnnSetConvolutionMathType(
-      p.conv_desc.get(), static_cast<cudnnMathType_t>(algorithm.math_type)));
+  if (!algorithm.uses_graph_api()) {
+    TRTUTILS_CUDNN_CHECK(cudnnSetConvolutionMathType(
+        p.conv_desc.get(), static_cast<cudnnMathType_t>(algorithm.math_type)));
+  }
   if (!algorithm.fused_epilogue && needs_epilogue_kernel(p.desc) && !p.epilogue) {
     p.epilogue.emplace(p.desc.output_dtype);
   }
+  p.own_execution.reset();
+  p.own_execution_handle = nullptr;
   p.algorithm = algorithm;
+}
+
+std::unique_ptr<ConvolutionExecution> ConvolutionPlan::prepare(CudnnHandle& handle) const {
+  const Impl& p = *impl_;
+  TRTUTILS_CHECK(p.algorithm.has_value(),
+                 "ConvolutionPlan::prepare: no algorithm set; call autotune or set_algorithm");
+  if (!p.algorithm->uses_graph_api()) return nullptr;
+  auto graph = std::make_shared<const detail::ConvolutionGraph>(p.desc, p.algorithm->fused_epilogue,
+                                                                handle.handle());
+  try {
+    auto execution = make_execution(std::move(graph), *p.algorithm, handle);
+    TRTUTILS_CHECK(execution_workspace(*execution) <= p.algorithm->workspace_bytes,
+                   "cuDNN ", detail::describe_engine(p.algorithm->engine, p.algorithm->knobs),
+                   " now needs ", execution_workspace(*execution),
+                   " bytes of workspace but the plan reserved ", p.algorithm->workspace_bytes,
+                   "; rebuild the engine with this cuDNN (", cudnn_version(), ")");
+    return execution;
+  } catch (const CudaError& error) {
+    if (!unsupported(error)) throw;
+    throw UnsupportedError(trtutils::detail::concat(
+        "cuDNN ", cudnn_version(), " cannot build the convolution plan the engine stores (",
+        detail::describe_engine(p.algorithm->engine, p.algorithm->knobs), ", ",
+        error.error_name(), "): the engine was built with another cuDNN version or GPU; "
+        "rebuild it on this machine"));
+  }
 }
 
 void ConvolutionPlan::execute(CudnnHandle& handle, core::StreamView stream,
                               const ConvolutionBuffers& buffers, void* workspace,
-                              std::size_t workspace_bytes) const {
+                              std::size_t workspace_bytes, ConvolutionExecution* execution) const {
   const Impl& p = *impl_;
   TRTUTILS_CHECK(p.algorithm.has_value(),
                  "ConvolutionPlan::execute: no algorithm set; call autotune or set_algorithm");
@@ -303,30 +414,47 @@ void ConvolutionPlan::execute(CudnnHandle& handle, core::StreamView stream,
                  "ConvolutionPlan::execute: the convolution has a residual but z is null");
   TRTUTILS_CHECK(workspace_bytes >= chosen.workspace_bytes,
                  "ConvolutionPlan::execute: workspace of ", workspace_bytes,
-                 " bytes is smaller than the ", chosen.workspace_bytes, " bytes algorithm ",
-                 chosen.algorithm, " needs");
+                 " bytes is smaller than the ", chosen.workspace_bytes, " bytes ",
+                 algorithm_name(chosen), " needs");
   TRTUTILS_CHECK(workspace != nullptr || chosen.workspace_bytes == 0,
-                 "ConvolutionPlan::execute: workspace is null; algorithm ", chosen.algorithm,
+                 "ConvolutionPlan::execute: workspace is null; ", algorithm_name(chosen),
                  " needs ", chosen.workspace_bytes, " bytes");
   handle.set_stream(stream);
-  const auto algo = static_cast<cudnnConvolutionFwdAlgo_t>(chosen.algorithm);
-  const float one = 1.0f;
-  const float zero = 0.0f;
-  if (chosen.fused_epilogue) {
-    // y = relu(conv(x, w) + alpha2 * z + bias); without a residual, alpha2 = 0
-    // and z aliases y (allowed by cuDNN).
-    const float alpha2 = p.desc.has_residual ? 1.0f : 0.0f;
-    const void* z = p.desc.has_residual ? buffers.z : buffers.y;
-    TRTUTILS_CUDNN_CHECK(cudnnConvolutionBiasActivationForward(
+  if (chosen.uses_graph_api()) {
+    if (execution == nullptr) {
+      if (!p.own_execution || p.own_execution_handle != handle.handle()) {
+        p.own_execution = prepare(handle);
+        p.own_execution_handle = handle.handle();
+      }
+      execution = p.own_execution.get();
+    }
+    ConvolutionExecution::Impl& run = *execution->impl_;
+    run.pointers.assign({const_cast<void*>(buffers.x), const_cast<void*>(buffers.w), buffers.y});
+    if (chosen.fused_epilogue) {
+      run.pointers.push_back(const_cast<void*>(buffers.bias));
+      if (p.desc.has_residual) run.pointers.push_back(const_cast<void*>(buffers.z));
+    }
+    run.execution.execute(handle.handle(), run.pointers, workspace);
+  } else {
+    const auto algo = static_cast<cudnnConvolutionFwdAlgo_t>(chosen.algorithm);
+    const float one = 1.0f;
+    const float zero = 0.0f;
+    if (chosen.fused_epilogue) {
+      // y = relu(conv(x, w) + alpha2 * z + bias); without a residual, alpha2 = 0
+      // and z aliases y (allowed by cuDNN).
+      const float alpha2 = p.desc.has_residual ? 1.0f : 0.0f;
+      const void* z = p.desc.has_residual ? buffers.z : buffers.y;
+      TRTUTILS_CUDNN_CHECK(cudnnConvolutionBiasActivationForward(
+          handle.handle(), &one, p.x_desc.get(), buffers.x, p.w_desc.get(), buffers.w,
+          p.conv_desc.get(), algo, workspace, workspace_bytes, &alpha2, p.y_desc.get(), z,
+          p.bias_desc.get(), buffers.bias, p.relu_desc.get(), p.y_desc.get(), buffers.y));
+      return;
+    }
+    TRTUTILS_CUDNN_CHECK(cudnnConvolutionForward(
         handle.handle(), &one, p.x_desc.get(), buffers.x, p.w_desc.get(), buffers.w,
-        p.conv_desc.get(), algo, workspace, workspace_bytes, &alpha2, p.y_desc.get(), z,
-        p.bias_desc.get(), buffers.bias, p.relu_desc.get(), p.y_desc.get(), buffers.y));
-    return;
+        p.conv_desc.get(), algo, workspace, workspace_bytes, &zero, p.y_desc.get(), buffers.y));
   }
-  TRTUTILS_CUDNN_CHECK(cudnnConvolutionForward(
-      handle.handle(), &one, p.x_desc.get(), buffers.x, p.w_desc.get(), buffers.w,
-      p.conv_desc.get(), algo, workspace, workspace_bytes, &zero, p.y_desc.get(), buffers.y));
-  if (!p.epilogue) return;
+  if (chosen.fused_epilogue || !p.epilogue) return;
   p.epilogue->launch(stream, buffers.y, p.desc.has_bias ? buffers.bias : nullptr,
                      p.desc.has_residual ? buffers.z : nullptr, p.output_count, p.output_channels,
                      p.output_inner, p.desc.activation, p.desc.clip_ceiling);

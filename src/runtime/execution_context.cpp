@@ -86,7 +86,9 @@ ExecutionContext::ExecutionContext(std::shared_ptr<const Engine> engine)
       }
     }
     for (const auto& layer : variant->layers) {
-      v.layer_states.push_back(layer->create_state(v.addresses));
+      v.layer_states.push_back(layer->create_state(
+          v.addresses, detail::LayerHandles{s.cudnn ? &*s.cudnn : nullptr,
+                                            s.cublaslt ? &*s.cublaslt : nullptr}));
     }
     extents = std::max(extents, variant->dynamic_extents.size());
   }

@@ -31,6 +31,13 @@ struct LayerResources {
 /// Device addresses of every tensor of the plan, by tensor id.
 using TensorAddresses = std::span<void* const>;
 
+/// The library handles of the context a LayerState is made for (null when
+/// no layer of the engine needs that library).
+struct LayerHandles {
+  gpu::CudnnHandle* cudnn = nullptr;
+  gpu::CublasLtHandle* cublaslt = nullptr;
+};
+
 class LayerState {
  public:
   virtual ~LayerState() = default;
@@ -51,8 +58,10 @@ class Layer {
   virtual bool needs_cublaslt() const { return false; }
 
   /// Per-context state. `addresses` holds constants and activations; inputs
-  /// and outputs are null until the first enqueue.
-  virtual std::unique_ptr<LayerState> create_state(TensorAddresses /*addresses*/) const {
+  /// and outputs are null until the first enqueue. `handles` are the
+  /// context's, which every later enqueue of this state passes too.
+  virtual std::unique_ptr<LayerState> create_state(TensorAddresses /*addresses*/,
+                                                   const LayerHandles& /*handles*/) const {
     return nullptr;
   }
   /// Queues the layer on resources.stream. No allocation, no synchronisation.

@@ -78,6 +78,8 @@ plan::LayerParams convolution_layer_params(const gpu::ConvolutionDesc& desc,
   params.set(conv::kMathType, std::int64_t{algorithm.math_type});
   params.set(conv::kWorkspaceBytes, static_cast<std::int64_t>(algorithm.workspace_bytes));
   params.set(conv::kFused, std::int64_t{algorithm.fused_epilogue});
+  params.set(conv::kEngine, algorithm.engine);
+  params.set(conv::kKnobs, algorithm.knobs);
   return params;
 }
 
@@ -108,11 +110,15 @@ gpu::ConvolutionDesc convolution_desc_from_params(const plan::LayerParams& param
 
 gpu::ConvolutionAlgorithm convolution_algorithm_from_params(const plan::LayerParams& params) {
   gpu::ConvolutionAlgorithm algorithm;
-  algorithm.algorithm = static_cast<std::int32_t>(ranged(params, conv::kAlgorithm, 0, 1 << 20));
+  algorithm.algorithm = static_cast<std::int32_t>(ranged(params, conv::kAlgorithm, -1, 1 << 20));
   algorithm.math_type = static_cast<std::int32_t>(ranged(params, conv::kMathType, 0, 1 << 20));
   algorithm.workspace_bytes =
       static_cast<std::uint64_t>(ranged(params, conv::kWorkspaceBytes, 0, INT64_MAX));
   algorithm.fused_epilogue = flag(params, conv::kFused);
+  // Plans from before the graph-API path carry neither: legacy algorithm.
+  algorithm.engine = params.has(conv::kEngine) ? ranged(params, conv::kEngine, -1, INT64_MAX) : -1;
+  algorithm.knobs = params.has(conv::kKnobs) ? params.get_ints(conv::kKnobs)
+                                             : std::vector<std::int64_t>{};
   return algorithm;
 }
 

@@ -173,11 +173,38 @@ TEST(ConvolutionPlan, SetAlgorithmRefusesUnknownAlgorithmsAndImpossibleFusion) {
 
 TEST(ConvolutionPlan, SetAlgorithmWithoutEpilogueNeedsNoGpu) {
   ConvolutionPlan plan(conv_3x3());
-  const ConvolutionAlgorithm chosen{1, 3, 4096, false};
+  const ConvolutionAlgorithm chosen{1, 3, 4096, false, -1, {}};
   plan.set_algorithm(chosen);
   ASSERT_TRUE(plan.algorithm().has_value());
   EXPECT_EQ(*plan.algorithm(), chosen);
   EXPECT_EQ(plan.workspace_bytes(), 4096u);
+}
+
+TEST(ConvolutionPlan, GraphEngineChoiceIsAdoptedWithoutAGpu) {
+  // The execution plan is made later, per handle (prepare); adopting the
+  // stored choice is host-only.
+  ConvolutionPlan plan(conv_3x3());
+  ConvolutionAlgorithm chosen;
+  chosen.engine = 12;
+  chosen.knobs = {3, 1, 17, 0};
+  chosen.workspace_bytes = 2048;
+  plan.set_algorithm(chosen);
+  EXPECT_TRUE(plan.algorithm()->uses_graph_api());
+  EXPECT_EQ(plan.workspace_bytes(), 2048u);
+  EXPECT_EQ(describe_graph_engine(chosen), "cuDNN graph engine 12 (knobs 3=1 17=0)");
+}
+
+TEST(ConvolutionPlan, GraphEngineWithAnOddKnobListIsRefused) {
+  ConvolutionPlan plan(conv_3x3());
+  ConvolutionAlgorithm chosen;
+  chosen.engine = 12;
+  chosen.knobs = {3, 1, 17};
+  try {
+    plan.set_algorithm(chosen);
+    FAIL() << "no exception";
+  } catch (const InvalidArgument& error) {
+    EXPECT_TRUE(contains(error.what(), "(type, value) pairs")) << error.what();
+  }
 }
 
 TEST(EpilogueKernel, SourceCompilesForEveryDtypeWithoutAGpu) {

@@ -7,9 +7,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "gpu/convolution_graph.hpp"
 #include "gpu/gpu_tensor_util.hpp"
 #include "gpu/test_util.hpp"
 #include "gpu_test_support.hpp"
@@ -305,7 +309,64 @@ TEST_P(ConvolutionPlanGpu, MatchesTheDirectConvolutionReference) {
   stream.synchronize();
   const double error = relative_l2_error(data.result(desc), data.expected);
   EXPECT_LE(error, tolerance_for(desc.input_dtype))
-      << "algorithm " << chosen.algorithm << (chosen.fused_epilogue ? " fused" : " unfused");
+      << (chosen.uses_graph_api() ? describe_graph_engine(chosen)
+                                  : "algorithm " + std::to_string(chosen.algorithm))
+      << (chosen.fused_epilogue ? " fused" : " unfused");
+}
+
+// Not only the engine autotune keeps: each of the first few engines cuDNN's
+// heuristics propose, bare and (bias + ReLU) fused, must compute the same
+// convolution, or a faster-but-wrong engine could win a later build.
+TEST_P(ConvolutionPlanGpu, GraphApiEnginesMatchTheReference) {
+  TRTUTILS_REQUIRE_GPU();
+  const ConvolutionDesc desc = make_desc(GetParam());
+  ConvData data(desc);
+  core::Stream stream;
+  CudnnHandle handle(stream);
+  core::DeviceBuffer workspace(kWorkspaceLimit);
+  int ran = 0;
+  for (const bool fused : {false, true}) {
+    ConvolutionPlan plan(desc);
+    if (fused && !plan.can_fuse_epilogue()) continue;
+    std::vector<detail::GraphEngineCandidate> engines;
+    try {
+      // Fused graphs run on engines that compile a kernel when the plan is
+      // made (about a second each): the first one is checked.
+      engines = detail::ConvolutionGraph(desc, fused, handle.handle()).candidates(fused ? 1 : 3);
+    } catch (const CudaError& error) {
+      ADD_FAILURE() << "the operation graph was refused: " << error.what();
+      continue;
+    }
+    for (const detail::GraphEngineCandidate& engine : engines) {
+      ConvolutionAlgorithm algorithm;
+      algorithm.engine = engine.engine;
+      algorithm.knobs = engine.knobs;
+      algorithm.fused_epilogue = fused;
+      algorithm.workspace_bytes = kWorkspaceLimit;
+      plan.set_algorithm(algorithm);
+      std::unique_ptr<ConvolutionExecution> execution;
+      try {
+        execution = plan.prepare(handle);
+      } catch (const UnsupportedError&) {
+        continue;  // heuristics proposed it, the plan refused it: autotune skips it too
+      }
+      core::memset_device(data.y_dev, 0);
+      plan.execute(handle, stream, data.buffers(), workspace.data(), workspace.size(),
+                   execution.get());
+      stream.synchronize();
+      EXPECT_LE(relative_l2_error(data.result(desc), data.expected), tolerance_for(desc.input_dtype))
+          << describe_graph_engine(algorithm) << (fused ? " fused" : " bare")
+          << (engine.runtime_compiled ? " (runtime compiled)" : "");
+      ++ran;
+    }
+  }
+  // The shapes the graph path exists for: NHWC f16 2-D convolutions.
+  const bool main_case = desc.layout == TensorLayout::kNHWC && desc.input_dtype == DType::kFloat16 &&
+                         desc.spatial_rank() == 2;
+  if (main_case) {
+    EXPECT_GT(ran, 0) << "no graph-API engine ran an NHWC f16 2-D convolution";
+  }
+  std::cout << "[ graph API ] " << GetParam().conv.name << ": " << ran << " engines checked\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, ConvolutionPlanGpu, ::testing::ValuesIn(all_params()), param_name);
@@ -391,6 +452,106 @@ TEST(ConvolutionPlanGpuBehaviour, ExecuteIsCapturableIntoACudaGraph) {
   }
 }
 
+ConvolutionAlgorithm first_graph_engine(const ConvolutionDesc& desc, CudnnHandle& handle,
+                                        bool fused) {
+  const auto engines = detail::ConvolutionGraph(desc, fused, handle.handle()).candidates(8);
+  for (const detail::GraphEngineCandidate& engine : engines) {
+    if (engine.runtime_compiled) continue;
+    ConvolutionAlgorithm algorithm;
+    algorithm.engine = engine.engine;
+    algorithm.knobs = engine.knobs;
+    algorithm.fused_epilogue = fused;
+    algorithm.workspace_bytes = kWorkspaceLimit;
+    return algorithm;
+  }
+  throw UnsupportedError("no precompiled graph engine for this convolution");
+}
+
+TEST(ConvolutionPlanGpuBehaviour, GraphEngineRunsInsideACudaGraphWithAPreparedExecution) {
+  TRTUTILS_REQUIRE_GPU();
+  const ConvolutionDesc desc = bias_relu_nhwc_f16();
+  ConvData data(desc);
+  core::Stream stream;
+  CudnnHandle handle(stream);
+  core::DeviceBuffer workspace(kWorkspaceLimit);
+  ConvolutionPlan plan(desc);
+  plan.set_algorithm(first_graph_engine(desc, handle, false));
+  const auto execution = plan.prepare(handle);
+  ASSERT_NE(execution, nullptr);
+  core::memset_device(data.y_dev, 0);
+  // kGlobal capture fails on any allocation or synchronisation inside execute.
+  core::GraphReplay replay;
+  replay.capture(stream, [&](core::StreamView s) {
+    plan.execute(handle, s, data.buffers(), workspace.data(), workspace.size(), execution.get());
+  });
+  replay.launch(stream);
+  replay.launch(stream);
+  stream.synchronize();
+  EXPECT_LE(relative_l2_error(data.result(desc), data.expected), 1e-2);
+}
+
+TEST(ConvolutionPlanGpuBehaviour, TwoHandlesRunOnePlanWithTheirOwnExecutions) {
+  TRTUTILS_REQUIRE_GPU();
+  const ConvolutionDesc desc = bias_relu_nhwc_f16();
+  ConvData first(desc);
+  ConvData second(desc);
+  core::Stream stream_a;
+  core::Stream stream_b;
+  CudnnHandle handle_a(stream_a);
+  CudnnHandle handle_b(stream_b);
+  core::DeviceBuffer workspace_a(kWorkspaceLimit);
+  core::DeviceBuffer workspace_b(kWorkspaceLimit);
+  ConvolutionPlan plan(desc);
+  plan.set_algorithm(first_graph_engine(desc, handle_a, false));
+  const auto execution_a = plan.prepare(handle_a);
+  const auto execution_b = plan.prepare(handle_b);
+  core::memset_device(first.y_dev, 0);
+  core::memset_device(second.y_dev, 0);
+  plan.execute(handle_a, stream_a, first.buffers(), workspace_a.data(), workspace_a.size(),
+               execution_a.get());
+  plan.execute(handle_b, stream_b, second.buffers(), workspace_b.data(), workspace_b.size(),
+               execution_b.get());
+  stream_a.synchronize();
+  stream_b.synchronize();
+  EXPECT_LE(relative_l2_error(first.result(desc), first.expected), 1e-2);
+  EXPECT_LE(relative_l2_error(second.result(desc), second.expected), 1e-2);
+}
+
+TEST(ConvolutionPlanGpuBehaviour, MisalignedPointerIsRefusedByAGraphEngine) {
+  TRTUTILS_REQUIRE_GPU();
+  const ConvolutionDesc desc = bias_relu_nhwc_f16();
+  ConvData data(desc);
+  core::Stream stream;
+  CudnnHandle handle(stream);
+  core::DeviceBuffer workspace(kWorkspaceLimit);
+  ConvolutionPlan plan(desc);
+  plan.set_algorithm(first_graph_engine(desc, handle, false));
+  ConvolutionBuffers buffers = data.buffers();
+  buffers.x = static_cast<const std::byte*>(buffers.x) + 2;  // one f16 element off
+  try {
+    plan.execute(handle, stream, buffers, workspace.data(), workspace.size());
+    FAIL() << "no exception";
+  } catch (const InvalidArgument& error) {
+    EXPECT_TRUE(contains(error.what(), "not 16-byte aligned")) << error.what();
+  }
+}
+
+TEST(ConvolutionPlanGpuBehaviour, UnknownGraphEngineIsRefusedWithARebuildHint) {
+  TRTUTILS_REQUIRE_GPU();
+  const ConvolutionDesc desc = bias_relu_nhwc_f16();
+  CudnnHandle handle;
+  ConvolutionPlan plan(desc);
+  ConvolutionAlgorithm algorithm;
+  algorithm.engine = 1000000;  // no cuDNN has this many engines
+  plan.set_algorithm(algorithm);
+  try {
+    (void)plan.prepare(handle);
+    FAIL() << "no exception";
+  } catch (const Error& error) {
+    EXPECT_TRUE(contains(error.what(), "rebuild")) << error.what();
+  }
+}
+
 TEST(ConvolutionPlanGpuBehaviour, WorkspaceSmallerThanTheAlgorithmNeedsIsRefused) {
   TRTUTILS_REQUIRE_GPU();
   const ConvolutionDesc desc = bias_relu_nhwc_f16();
@@ -398,7 +559,7 @@ TEST(ConvolutionPlanGpuBehaviour, WorkspaceSmallerThanTheAlgorithmNeedsIsRefused
   core::Stream stream;
   CudnnHandle handle(stream);
   ConvolutionPlan plan(desc);
-  plan.set_algorithm({1, 1, 1 << 20, true});
+  plan.set_algorithm({1, 1, 1 << 20, true, -1, {}});
   core::DeviceBuffer workspace(1024);
   try {
     plan.execute(handle, stream, data.buffers(), workspace.data(), workspace.size());
@@ -423,7 +584,7 @@ TEST(ConvolutionPlanGpuBehaviour, MissingBiasPointerIsRefused) {
   ConvData data(desc);
   CudnnHandle handle;
   ConvolutionPlan plan(desc);
-  plan.set_algorithm({1, 1, 0, true});
+  plan.set_algorithm({1, 1, 0, true, -1, {}});
   ConvolutionBuffers buffers = data.buffers();
   buffers.bias = nullptr;
   EXPECT_THROW(plan.execute(handle, {}, buffers, nullptr, 0), InvalidArgument);

@@ -32,7 +32,7 @@ gpu::ConvolutionDesc sample_convolution() {
 
 TEST(LibraryLayerParams, ConvolutionRoundTrips) {
   const gpu::ConvolutionDesc desc = sample_convolution();
-  const gpu::ConvolutionAlgorithm algorithm{6, 1, 12345, false};
+  const gpu::ConvolutionAlgorithm algorithm{6, 1, 12345, false, -1, {}};
   const plan::LayerParams params = convolution_layer_params(desc, algorithm);
   const gpu::ConvolutionDesc back =
       convolution_desc_from_params(params, DType::kFloat16, DType::kFloat16, DType::kFloat16);
@@ -54,6 +54,43 @@ TEST(LibraryLayerParams, ConvolutionRoundTrips) {
   EXPECT_EQ(params.get_int(plan::layer_kinds::convolution::kLayout), 1);
   EXPECT_EQ(params.get_int(plan::layer_kinds::convolution::kActivation),
             plan::layer_kinds::convolution::kClippedRelu);
+}
+
+TEST(LibraryLayerParams, GraphEngineChoiceRoundTrips) {
+  gpu::ConvolutionAlgorithm algorithm;
+  algorithm.workspace_bytes = 4096;
+  algorithm.fused_epilogue = true;
+  algorithm.engine = 17;
+  algorithm.knobs = {3, 1, 18, 0, 41, 7};
+  const plan::LayerParams params = convolution_layer_params(sample_convolution(), algorithm);
+  const gpu::ConvolutionAlgorithm back = convolution_algorithm_from_params(params);
+  EXPECT_EQ(back, algorithm);
+  EXPECT_TRUE(back.uses_graph_api());
+}
+
+TEST(LibraryLayerParams, PlanWithoutEngineKeysReadsAsLegacyAlgorithm) {
+  // Plans written before the graph-API path have no engine / knobs entries.
+  plan::LayerParams params =
+      convolution_layer_params(sample_convolution(), {2, 1, 0, false, -1, {}});
+  plan::LayerParams old;
+  for (const auto& [name, value] : params.all()) {
+    if (name != plan::layer_kinds::convolution::kEngine &&
+        name != plan::layer_kinds::convolution::kKnobs) {
+      old.set(name, value);
+    }
+  }
+  const gpu::ConvolutionAlgorithm back = convolution_algorithm_from_params(old);
+  EXPECT_FALSE(back.uses_graph_api());
+  EXPECT_EQ(back.algorithm, 2);
+  EXPECT_TRUE(back.knobs.empty());
+}
+
+TEST(LibraryLayerParams, NegativeEngineBelowLegacyMarkerIsRefused) {
+  gpu::ConvolutionAlgorithm algorithm;
+  algorithm.engine = -1;
+  plan::LayerParams params = convolution_layer_params(sample_convolution(), algorithm);
+  params.set(plan::layer_kinds::convolution::kEngine, std::int64_t{-5});
+  EXPECT_THROW(convolution_algorithm_from_params(params), ModelError);
 }
 
 TEST(LibraryLayerParams, MatmulRoundTrips) {

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "trtutils/gpu/convolution_desc.hpp"
@@ -30,15 +31,42 @@
 
 namespace trtutils::gpu {
 
+namespace detail {
+class ConvolutionGraph;
+}  // namespace detail
+
 /// The chosen algorithm, as the plan file stores it.
 struct ConvolutionAlgorithm {
   std::int32_t algorithm = -1;        ///< cudnnConvolutionFwdAlgo_t
   std::int32_t math_type = 0;         ///< cudnnMathType_t it was timed with
   std::uint64_t workspace_bytes = 0;  ///< what it needs
-  /// True: bias + ReLU ride in cudnnConvolutionBiasActivationForward; false:
-  /// a separate epilogue kernel (or none) follows the convolution.
+  /// True: bias + ReLU ride in cudnnConvolutionBiasActivationForward (or,
+  /// for a graph-API engine, inside its operation graph with the residual);
+  /// false: a separate epilogue kernel (or none) follows the convolution.
   bool fused_epilogue = false;
+  /// >= 0: a cuDNN graph-API engine (cuDNN's global engine index) with
+  /// `knobs` ((knob type, value) pairs) runs the convolution instead of the
+  /// legacy `algorithm` / `math_type`, which are then unused. -1: legacy.
+  std::int64_t engine = -1;
+  std::vector<std::int64_t> knobs;
+  bool uses_graph_api() const noexcept { return engine >= 0; }
   friend bool operator==(const ConvolutionAlgorithm&, const ConvolutionAlgorithm&) = default;
+};
+
+/// What a graph-API algorithm runs with on one cuDNN handle: its execution
+/// plan (made for that handle) and the variant pack of the last pointers.
+/// One per (context, layer); not for two threads at once.
+class ConvolutionExecution {
+ public:
+  ~ConvolutionExecution();
+  ConvolutionExecution(const ConvolutionExecution&) = delete;
+  ConvolutionExecution& operator=(const ConvolutionExecution&) = delete;
+
+ private:
+  friend class ConvolutionPlan;
+  struct Impl;
+  explicit ConvolutionExecution(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 /// One timed candidate from find_algorithms (fastest first).
@@ -57,6 +85,9 @@ struct ConvolutionBuffers {
   const void* z = nullptr;
   void* y = nullptr;
 };
+
+/// "cuDNN graph engine 12 (knobs 3=1 17=0)" for logs and `inspect`.
+std::string describe_graph_engine(const ConvolutionAlgorithm& algorithm);
 
 class ConvolutionPlan {
  public:
@@ -86,38 +117,57 @@ class ConvolutionPlan {
                                                           void* workspace,
                                                           std::size_t workspace_bytes) const;
 
-  /// find_algorithms, then times the whole path (convolution + epilogue,
-  /// fused into cuDNN's call where possible and unfused) of cuDNN's best few
-  /// candidates with CUDA events and keeps the fastest that runs. Sets and
-  /// returns the choice. Synchronises. With the environment variable
-  /// TRTUTILS_AUTOTUNE_LOG set, every candidate and its times go to stderr.
-  /// InvalidArgument if no algorithm fits `workspace_bytes`.
+  /// Times the whole path (convolution + epilogue) of cuDNN's best few
+  /// candidates with CUDA events and keeps the fastest that runs: the legacy
+  /// algorithms find_algorithms ranks first (epilogue fused into cuDNN's call
+  /// where possible, and unfused), and the graph-API engines cuDNN's
+  /// heuristics propose for the bare convolution and, with bias + ReLU, for
+  /// the fused graph (engines that compile at load only when the environment
+  /// variable TRTUTILS_CUDNN_RUNTIME_FUSION=1). Sets and returns the choice.
+  /// Synchronises. With TRTUTILS_AUTOTUNE_LOG set, every candidate and its
+  /// times go to stderr. InvalidArgument if nothing fits `workspace_bytes`.
   ConvolutionAlgorithm autotune(CudnnHandle& handle, core::StreamView stream,
                                 const ConvolutionBuffers& buffers, void* workspace,
                                 std::size_t workspace_bytes);
 
   /// Adopts a choice (e.g. from a plan file). Compiles the epilogue kernel
   /// when the unfused path needs one (needs a GPU then). InvalidArgument for
-  /// an algorithm number out of range or fused_epilogue without
-  /// can_fuse_epilogue().
+  /// an algorithm number out of range, odd knob list, or fused_epilogue
+  /// without can_fuse_epilogue(). A graph-API engine is only checked when
+  /// prepare() builds its plan.
   void set_algorithm(const ConvolutionAlgorithm& algorithm);
+
+  /// For a graph-API algorithm: its execution plan made for `handle` (host
+  /// work: milliseconds, or a kernel compile for a runtime-compiled engine).
+  /// Null for a legacy algorithm. CudaError when this cuDNN cannot build the
+  /// stored engine (a plan file from another cuDNN or GPU: rebuild it).
+  std::unique_ptr<ConvolutionExecution> prepare(CudnnHandle& handle) const;
   const std::optional<ConvolutionAlgorithm>& algorithm() const noexcept;
   /// The chosen algorithm's workspace need (0 before one is set).
   std::size_t workspace_bytes() const noexcept;
 
   /// Queues the convolution and its epilogue on `stream`. No device
   /// allocation, no synchronisation. InvalidArgument (before any GPU work)
-  /// when no algorithm is set, a needed pointer is null, or `workspace_bytes`
-  /// is below workspace_bytes().
+  /// when no algorithm is set, a needed pointer is null (or, graph API, not
+  /// 16-byte aligned), or `workspace_bytes` is below workspace_bytes().
+  /// A graph-API algorithm runs with `execution` (from prepare() with this
+  /// handle); without one, the plan makes and keeps its own on first use,
+  /// which is for single-threaded callers (tests, autotune), not contexts.
   void execute(CudnnHandle& handle, core::StreamView stream, const ConvolutionBuffers& buffers,
-               void* workspace, std::size_t workspace_bytes) const;
+               void* workspace, std::size_t workspace_bytes,
+               ConvolutionExecution* execution = nullptr) const;
 
  private:
   /// Mean time of `algorithm`'s whole path over a few runs after one warm-up;
   /// nullopt when cuDNN refuses it (NOT_SUPPORTED / BAD_PARAM).
   std::optional<float> time_path(CudnnHandle& handle, core::StreamView stream,
                                  const ConvolutionBuffers& buffers, void* workspace,
-                                 std::size_t workspace_bytes, const ConvolutionAlgorithm& algorithm);
+                                 std::size_t workspace_bytes, const ConvolutionAlgorithm& algorithm,
+                                 ConvolutionExecution* execution);
+  static std::unique_ptr<ConvolutionExecution> make_execution(
+      std::shared_ptr<const detail::ConvolutionGraph> graph, const ConvolutionAlgorithm& algorithm,
+      CudnnHandle& handle);
+  static std::uint64_t execution_workspace(const ConvolutionExecution& execution);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -42,6 +42,8 @@ inline constexpr const char* kAlgorithm = "algorithm";        // int
 inline constexpr const char* kMathType = "math_type";         // int
 inline constexpr const char* kWorkspaceBytes = "workspace_bytes";  // int
 inline constexpr const char* kFused = "fused";                // int 0/1
+inline constexpr const char* kEngine = "engine";              // int: cuDNN graph engine, -1 legacy
+inline constexpr const char* kKnobs = "knobs";                // ints: (knob type, value) pairs
 enum Activation : std::int64_t { kIdentity = 0, kRelu = 1, kSigmoid = 2, kTanh = 3, kClippedRelu = 4 };
 }  // namespace convolution
 

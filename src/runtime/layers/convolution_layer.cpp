@@ -1,7 +1,8 @@
 // "cudnn.convolution": a gpu::ConvolutionPlan with the algorithm the builder
-// chose (set_algorithm: no re-tuning at load). Its execute() is const and
-// keeps no per-call state, so one plan serves every context (each brings its
-// own cuDNN handle).
+// chose (set_algorithm: no re-tuning at load). Its execute() is const, so one
+// plan serves every context (each brings its own cuDNN handle); a graph-API
+// algorithm's execution plan is made per context, with that context's
+// handle, when the context is created (never on the enqueue path).
 #include "runtime/layer_registry.hpp"
 #include "trtutils/gpu/convolution_plan.hpp"
 #include "trtutils/gpu/cudnn_handle.hpp"
@@ -23,6 +24,10 @@ gpu::ConvolutionDesc read_desc(const LayerBuildContext& context) {
                                       context.plan.tensor(desc.outputs[0]).dtype);
 }
 
+struct ConvolutionState final : LayerState {
+  std::unique_ptr<gpu::ConvolutionExecution> execution;
+};
+
 class ConvolutionLayer final : public Layer {
  public:
   explicit ConvolutionLayer(const LayerBuildContext& context)
@@ -34,23 +39,40 @@ class ConvolutionLayer final : public Layer {
 
   std::string detail() const override {
     const gpu::ConvolutionAlgorithm& chosen = *plan_.algorithm();
-    return trtutils::detail::concat(
-        "cuDNN algorithm ", chosen.algorithm, ", math type ", chosen.math_type, ", ",
-        chosen.workspace_bytes, " bytes of workspace, epilogue ",
-        chosen.fused_epilogue ? "fused" : "separate", ", ", gpu::to_string(plan_.desc().layout));
+    const std::string kernel =
+        chosen.uses_graph_api()
+            ? gpu::describe_graph_engine(chosen)
+            : trtutils::detail::concat("cuDNN algorithm ", chosen.algorithm, ", math type ",
+                                       chosen.math_type);
+    return trtutils::detail::concat(kernel, ", ", chosen.workspace_bytes,
+                                    " bytes of workspace, epilogue ",
+                                    chosen.fused_epilogue ? "fused" : "separate", ", ",
+                                    gpu::to_string(plan_.desc().layout));
+  }
+
+  std::unique_ptr<LayerState> create_state(TensorAddresses /*addresses*/,
+                                           const LayerHandles& handles) const override {
+    if (!plan_.algorithm()->uses_graph_api()) return nullptr;
+    TRTUTILS_CHECK(handles.cudnn != nullptr, layer_prefix(desc()),
+                   "needs the context's cuDNN handle");
+    auto state = std::make_unique<ConvolutionState>();
+    state->execution = plan_.prepare(*handles.cudnn);
+    return state;
   }
   std::size_t workspace_bytes() const override { return plan_.workspace_bytes(); }
   bool needs_cudnn() const override { return true; }
 
-  void enqueue(LayerState* /*state*/, TensorAddresses addresses,
+  void enqueue(LayerState* state, TensorAddresses addresses,
                const LayerResources& resources) const override {
     const auto at = [&](plan::TensorId id) -> void* {
       return id == plan::kAbsentTensor ? nullptr : addresses[id];
     };
     const gpu::ConvolutionBuffers buffers{at(tensors_.x), at(tensors_.w), at(tensors_.bias),
                                           at(tensors_.z), at(tensors_.y)};
+    gpu::ConvolutionExecution* execution =
+        state != nullptr ? static_cast<ConvolutionState*>(state)->execution.get() : nullptr;
     plan_.execute(*resources.cudnn, resources.stream, buffers, resources.workspace,
-                  resources.workspace_bytes);
+                  resources.workspace_bytes, execution);
   }
 
  private:

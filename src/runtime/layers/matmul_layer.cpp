@@ -45,7 +45,8 @@ class MatmulLayer final : public Layer {
   std::size_t workspace_bytes() const override { return algorithm_.workspace_bytes; }
   bool needs_cublaslt() const override { return true; }
 
-  std::unique_ptr<LayerState> create_state(TensorAddresses /*addresses*/) const override {
+  std::unique_ptr<LayerState> create_state(TensorAddresses /*addresses*/,
+                                           const LayerHandles& /*handles*/) const override {
     return std::make_unique<MatmulState>(make_plan());
   }
 

@@ -69,7 +69,8 @@ class NvrtcKernelLayer final : public Layer {
                                     " arguments");
   }
 
-  std::unique_ptr<LayerState> create_state(TensorAddresses addresses) const override {
+  std::unique_ptr<LayerState> create_state(TensorAddresses addresses,
+                                           const LayerHandles& /*handles*/) const override {
     auto state = std::make_unique<NvrtcKernelState>();
     state->args = template_.args;
     for (const TensorArgument& argument : template_.tensors) {
