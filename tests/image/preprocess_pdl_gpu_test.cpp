@@ -74,6 +74,8 @@ void expect_identical(const std::vector<std::uint8_t>& gpu, const trtutils::Host
 //   3. slow_copy(out -> kept)                   a kernel reading the pre-processing's output
 //   4. preprocess(image B -> out)     [PDL]     write-after-read: kept must stay ref(A)
 //   5. preprocess(source -> out_again) [PDL]    straight after another pre-processing
+//   6. cudaMemcpyAsync(image B -> source), preprocess(source -> after_copy) [PDL]: after a
+//      copy (not a kernel) the launch is ordered as a plain one, captured or not
 struct PdlSequence {
   static constexpr int kWidth = 1920;
   static constexpr int kHeight = 1080;
@@ -115,19 +117,22 @@ struct PdlSequence {
     slow_copy_bytes(out.data(), kept.data(), out.size(), s);
     pre.run(std::span(&b_view, 1), out.data(), out.size(), transforms, s);
     pre.run(std::span(&source_view, 1), out_again.data(), out_again.size(), transforms, s);
+    core::memcpy_device_to_device_async(source.data(), image_b.data(), kImageBytes, s);
+    pre.run(std::span(&source_view, 1), after_copy.data(), after_copy.size(), transforms, s);
   }
 
   void expect_results() const {
     expect_identical(read_back(kept), reference_a, "kept (written before the second call)");
     expect_identical(read_back(out), reference_b, "out (second call)");
     expect_identical(read_back(out_again), reference_a, "out_again (third call)");
+    expect_identical(read_back(after_copy), reference_b, "after_copy (after a device copy)");
   }
 
   Preprocessor pre;
   core::Kernel copy{kSlowCopy, "slow_copy", {}, "", nullptr};
   core::DeviceBuffer image_a{kImageBytes}, image_b{kImageBytes}, source{kImageBytes};
   core::DeviceBuffer out{pre.output_bytes(1, PixelFormat::kBGR8)};
-  core::DeviceBuffer kept{out.size()}, out_again{out.size()};
+  core::DeviceBuffer kept{out.size()}, out_again{out.size()}, after_copy{out.size()};
   std::vector<ImageTransform> transforms = std::vector<ImageTransform>(1);
   trtutils::HostTensor reference_a, reference_b;
 };
@@ -152,6 +157,7 @@ TEST(PreprocessPdlGpu, TheSameSequenceReplaysFromACudaGraph) {
   core::memset_device(sequence.out, 0x7F);
   core::memset_device(sequence.kept, 0x7F);
   core::memset_device(sequence.out_again, 0x7F);
+  core::memset_device(sequence.after_copy, 0x7F);
   core::GraphReplay replay;
   replay.capture(stream, [&](core::StreamView s) { sequence.enqueue(s); });
   replay.launch(stream);
