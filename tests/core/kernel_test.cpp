@@ -498,8 +498,7 @@ TEST(KernelGpu, ProgrammaticLaunchIsCapturedAsProgrammaticEdges) {
   for (const cudaGraphEdgeData& kind : kinds)
     programmatic += kind.type == cudaGraphDependencyTypeProgrammatic ? 1 : 0;
   // Two PDL launches per enqueue; a GPU before sm_90 launches them plainly.
-  EXPECT_EQ(programmatic,
-            supports_programmatic_dependent_launch(current_device_arch()) ? 4U : 0U);
+  EXPECT_EQ(programmatic, supports_programmatic_dependent_launch(current_device_arch()) ? 4U : 0U);
   const GraphExec exec(graph);
   exec.launch(stream);
   exec.launch(stream);

@@ -352,17 +352,17 @@ TEST(PreprocessKernelEmulation, EveryStagingDepthMatchesTheCpuBitForBit) {
   o.mean = {0.485f, 0.456f, 0.406f};
   o.std = {0.229f, 0.224f, 0.225f};
   const auto images = awkward_batch(PixelFormat::kBGR8);
-  auto run = check<bgr_nchw_f32_one_load::ImageParams, bgr_nchw_f32_one_load::LaunchParams,
-                   float>({image.view}, o);
+  auto run = check<bgr_nchw_f32_one_load::ImageParams, bgr_nchw_f32_one_load::LaunchParams, float>(
+      {image.view}, o);
   EXPECT_EQ(run.staged_warps, 5u * 360u);
   run = check<bgr_nchw_f32_one_load::ImageParams, bgr_nchw_f32_one_load::LaunchParams, float>(
       views_of(images), PreprocessOptions{});
   EXPECT_GT(run.staged_warps, 0u);
-  run = check<bgr_nchw_f32_eight_loads::ImageParams, bgr_nchw_f32_eight_loads::LaunchParams,
-              float>({image.view}, o);
+  run = check<bgr_nchw_f32_eight_loads::ImageParams, bgr_nchw_f32_eight_loads::LaunchParams, float>(
+      {image.view}, o);
   EXPECT_EQ(run.staged_warps, 5u * 360u);
-  run = check<bgr_nchw_f32_eight_loads::ImageParams, bgr_nchw_f32_eight_loads::LaunchParams,
-              float>(views_of(images), PreprocessOptions{});
+  run = check<bgr_nchw_f32_eight_loads::ImageParams, bgr_nchw_f32_eight_loads::LaunchParams, float>(
+      views_of(images), PreprocessOptions{});
   EXPECT_GT(run.staged_warps, 0u);
 }
 

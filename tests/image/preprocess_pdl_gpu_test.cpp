@@ -60,8 +60,7 @@ void expect_identical(const std::vector<std::uint8_t>& gpu, const trtutils::Host
   const std::size_t element = trtutils::dtype_size(cpu.dtype());
   std::size_t mismatches = 0;
   for (std::size_t i = 0; i < gpu.size(); i += element) {
-    if (std::memcmp(gpu.data() + i, static_cast<const std::uint8_t*>(cpu.data()) + i, element) !=
-        0)
+    if (std::memcmp(gpu.data() + i, static_cast<const std::uint8_t*>(cpu.data()) + i, element) != 0)
       ++mismatches;
   }
   EXPECT_EQ(mismatches, 0u) << what << ": elements differing from the CPU reference, of "
@@ -102,10 +101,10 @@ struct PdlSequence {
     return {buffer.data(), kWidth, kHeight, 0, PixelFormat::kBGR8, MemoryKind::kDevice};
   }
   void slow_copy_bytes(const void* from, void* to, std::size_t bytes, core::StreamView s) const {
-    copy.call(dim3(264), dim3(256), s,
-              copy.create_args(static_cast<const unsigned char*>(from),
-                               static_cast<unsigned char*>(to),
-                               static_cast<unsigned long long>(bytes), kSpinCycles));
+    copy.call(
+        dim3(264), dim3(256), s,
+        copy.create_args(static_cast<const unsigned char*>(from), static_cast<unsigned char*>(to),
+                         static_cast<unsigned long long>(bytes), kSpinCycles));
   }
 
   void enqueue(core::StreamView s) {
@@ -191,8 +190,7 @@ TEST(PreprocessPdlGpu, EveryLaunchVariantMatchesTheCpuBitForBit) {
     const int h = 1 + static_cast<int>(rng() % 500);
     const std::size_t stride = static_cast<std::size_t>(w) * 3 + static_cast<std::size_t>(i % 5);
     small.push_back(random_pixels(stride * static_cast<std::size_t>(h), 100u + i));
-    awkward.push_back(
-        {small.back().data(), w, h, stride, PixelFormat::kBGR8, MemoryKind::kHost});
+    awkward.push_back({small.back().data(), w, h, stride, PixelFormat::kBGR8, MemoryKind::kHost});
   }
   const PreprocessOptions o = PdlSequence::options();
   const auto hd_reference = preprocess_reference(std::span(&hd, 1), o);

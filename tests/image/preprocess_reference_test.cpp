@@ -215,10 +215,10 @@ TEST(PreprocessKernelSource, OnSm90BothEntryPointsWaitForEarlierKernelsBeforeAny
   for (const auto dtype : {DType::kFloat32, DType::kFloat16}) {
     const PreprocessKernelConfig config{PixelFormat::kBGR8, ChannelOrder::kRGB, TensorLayout::kNCHW,
                                         dtype};
-    const auto ptx = trtutils::core::compile_to_ptx(generate_preprocess_source(config),
-                                                    kPreprocessKernelName,
-                                                    preprocess_nvrtc_options(), "sm_90")
-                         .code;
+    const auto ptx =
+        trtutils::core::compile_to_ptx(generate_preprocess_source(config), kPreprocessKernelName,
+                                       preprocess_nvrtc_options(), "sm_90")
+            .code;
     for (const std::string name : {"trtutils_preprocess", "trtutils_preprocess_table"}) {
       SCOPED_TRACE(name);
       const std::string body = entry_body(ptx, name);
@@ -264,16 +264,15 @@ TEST(PreprocessKernelSource, TheTuningSetsBlockRowsAndStagingLoads) {
 TEST(PreprocessTuning, RefusesBlockRowsAndStagingLoadsOutOfRange) {
   const PreprocessKernelConfig config{};
   const std::vector<PreprocessImageParams> one(1);
-  for (const auto& [rows, loads] : {std::pair{0, 4}, std::pair{33, 4}, std::pair{4, 0},
-                                    std::pair{4, 9}}) {
+  for (const auto& [rows, loads] :
+       {std::pair{0, 4}, std::pair{33, 4}, std::pair{4, 0}, std::pair{4, 9}}) {
     PreprocessTuning bad;
     bad.tile_rows = rows;
     bad.staging_loads = loads;
     EXPECT_THROW(check_tuning(bad), trtutils::InvalidArgument) << rows << " " << loads;
     EXPECT_THROW(generate_preprocess_source(config, bad), trtutils::InvalidArgument);
-    EXPECT_THROW(
-        plan_preprocess_launch(one, PixelFormat::kBGR8, PreprocessOptions{}, nullptr, bad),
-        trtutils::InvalidArgument);
+    EXPECT_THROW(plan_preprocess_launch(one, PixelFormat::kBGR8, PreprocessOptions{}, nullptr, bad),
+                 trtutils::InvalidArgument);
     EXPECT_THROW(Preprocessor(PreprocessOptions{}, bad), trtutils::InvalidArgument);
   }
   PreprocessTuning edge;

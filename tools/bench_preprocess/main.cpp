@@ -226,8 +226,8 @@ Timing time_tuning(Job& job, const PreprocessTuning& tuning, int iterations,
 // 100 copies and idle-queue, rotating through buffers totalling over 200 MB.
 json small_copy(double bytes_moved, int iterations, double copy_gbs, core::StreamView stream) {
   const auto bytes = static_cast<std::size_t>(bytes_moved / 2.0) / 256 * 256;
-  const int count =
-      std::max(2, static_cast<int>(std::ceil(kMinRotationBytes / (2.0 * static_cast<double>(bytes)))));
+  const int count = std::max(
+      2, static_cast<int>(std::ceil(kMinRotationBytes / (2.0 * static_cast<double>(bytes)))));
   std::vector<core::DeviceBuffer> from, to;
   for (int k = 0; k < count; ++k) {
     from.emplace_back(bytes);
@@ -303,8 +303,8 @@ json measure(trtutils::DType dtype, int batch, const std::vector<std::uint8_t>& 
   json r;
   r["dtype"] = std::string(trtutils::dtype_name(dtype));
   r["batch"] = batch;
-  r["params"] = preprocess_params_by_value(static_cast<std::size_t>(batch)) ? "by value"
-                                                                            : "uploaded table";
+  r["params"] =
+      preprocess_params_by_value(static_cast<std::size_t>(batch)) ? "by value" : "uploaded table";
   r["tuning"] = tuning_name(PreprocessTuning{});
   const int set_count = static_cast<int>(job.sets.views.size());
   r["rotation_sets"] = set_count;
@@ -407,7 +407,8 @@ std::string markdown(const json& doc) {
        << fixed(r["cpu_reference_ms_per_image"].get<double>(), 1) << " |\n";
   }
   for (const json& r : doc["results"]) {
-    md << "\n" << r["dtype"].get<std::string>() << " batch " << r["batch"].get<int>()
+    md << "\n"
+       << r["dtype"].get<std::string>() << " batch " << r["batch"].get<int>()
        << ": fastest bit-exact variant " << r["fastest_variant"].get<std::string>() << " ("
        << fixed(r["fastest_variant_steady_us"].get<double>(), 2) << " us); library default "
        << r["tuning"].get<std::string>() << " (" << fixed(r["steady_us"].get<double>(), 2)
@@ -497,7 +498,8 @@ int main(int argc, char** argv) {
     doc["iterations"] = iterations;
     doc["d2d_copy_GBps"] = copy_gbs;
     doc["arch"] = core::current_device_arch();
-    doc["pdl_supported"] = core::supports_programmatic_dependent_launch(core::current_device_arch());
+    doc["pdl_supported"] =
+        core::supports_programmatic_dependent_launch(core::current_device_arch());
     doc["variants"] = variants_text;
     doc["results"] = json::array();
     for (const auto dtype : {trtutils::DType::kFloat32, trtutils::DType::kFloat16}) {
