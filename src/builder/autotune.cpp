@@ -122,7 +122,8 @@ struct Tuner {
     b.bias = s.input(plan, t.bias);
     b.z = s.input(plan, t.z);
     b.y = s.output(plan, t.y);
-    return p.autotune(cudnn, stream, b, workspace.data(), workspace.size());
+    return p.autotune(cudnn, stream, b, workspace.data(), workspace.size(),
+                      options.cudnn_runtime_fusion);
   }
 
   gpu::MatmulAlgorithm time_matmul(const plan::Plan& plan, const plan::LayerDesc& layer) {
@@ -210,8 +211,10 @@ void choose_algorithms(plan::Plan& plan, const BuildOptions& options, const std:
     if (!is_conv && layer.kernel != lk::kCublasLtMatmul) continue;
     const std::uint64_t key =
         // Graph-engine numbers mean something only to the cuDNN that gave them.
+        // A choice made with runtime-compiled engines allowed is not one without.
         is_conv ? TimingCache::key_of(plan, layer, kConvolutionTuned,
-                                      arch + "|cudnn " + gpu::cudnn_version())
+                                      arch + "|cudnn " + gpu::cudnn_version() +
+                                          (options.cudnn_runtime_fusion ? "|runtime fusion" : ""))
                 : TimingCache::key_of(plan, layer, kMatmulTuned, arch);
     if (!options.autotune) {
       // IMPLICIT_GEMM needs no workspace; an empty matmul algorithm asks the

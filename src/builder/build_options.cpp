@@ -141,6 +141,7 @@ std::map<std::string, std::string> describe_options(const BuildOptions& options)
     fp32 += detail::concat(fp32.empty() ? "" : " ", pattern);
   }
   if (!fp32.empty()) text["fp32_nodes"] = fp32;
+  if (!options.cudnn_runtime_fusion) text["cudnn_runtime_fusion"] = "off";
   return text;
 }
 

@@ -231,11 +231,14 @@ GraphPlan ConvolutionGraph::make_plan(std::int64_t engine_index,
   return result;
 }
 
-GraphExecution::GraphExecution(std::shared_ptr<const ConvolutionGraph> graph, GraphPlan plan)
-    : graph_(std::move(graph)), plan_(std::move(plan)), tensor_ids_(graph_->tensor_ids()) {
-  workspace_bytes_ =
-      static_cast<std::uint64_t>(plan_.plan.get_int64(CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE));
+PreparedGraph::PreparedGraph(std::shared_ptr<const ConvolutionGraph> graph_in, GraphPlan plan_in)
+    : graph(std::move(graph_in)), plan(std::move(plan_in)) {
+  workspace_bytes =
+      static_cast<std::uint64_t>(plan.plan.get_int64(CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE));
 }
+
+GraphExecution::GraphExecution(std::shared_ptr<const PreparedGraph> prepared)
+    : prepared_(std::move(prepared)), tensor_ids_(prepared_->graph->tensor_ids()) {}
 
 void GraphExecution::execute(cudnnHandle_t handle, const std::vector<void*>& pointers,
                              void* workspace) {
@@ -259,7 +262,7 @@ void GraphExecution::execute(cudnnHandle_t handle, const std::vector<void*>& poi
     bound_ = pointers;
     bound_workspace_ = workspace;
   }
-  TRTUTILS_CUDNN_CHECK(cudnnBackendExecute(handle, plan_.plan.get(), variant_pack_.get()));
+  TRTUTILS_CUDNN_CHECK(cudnnBackendExecute(handle, prepared_->plan.plan.get(), variant_pack_.get()));
 }
 
 std::string describe_engine(std::int64_t engine, const std::vector<std::int64_t>& knobs) {

@@ -68,24 +68,32 @@ class ConvolutionGraph {
   std::vector<std::int64_t> tensor_ids_;
 };
 
-/// An execution plan with its variant pack, re-made only when a pointer
-/// changes (host-only), so a warm execute() allocates nothing.
+/// An execution plan with the operation graph its engine refers to: made
+/// once per (handle, convolution, engine) and shared by every layer of a
+/// context that runs the same convolution the same way.
+struct PreparedGraph {
+  PreparedGraph(std::shared_ptr<const ConvolutionGraph> graph, GraphPlan plan);
+  std::shared_ptr<const ConvolutionGraph> graph;
+  GraphPlan plan;
+  std::uint64_t workspace_bytes = 0;
+};
+
+/// A prepared graph with this layer's variant pack, re-made only when a
+/// pointer changes (host-only), so a warm execute() allocates nothing.
 class GraphExecution {
  public:
-  /// Holds `graph` too: the plan's engine refers to its operation graph.
-  GraphExecution(std::shared_ptr<const ConvolutionGraph> graph, GraphPlan plan);
-  std::uint64_t workspace_bytes() const noexcept { return workspace_bytes_; }
+  explicit GraphExecution(std::shared_ptr<const PreparedGraph> prepared);
+  std::uint64_t workspace_bytes() const noexcept { return prepared_->workspace_bytes; }
+  const std::shared_ptr<const PreparedGraph>& prepared() const noexcept { return prepared_; }
   /// `pointers` in tensor_ids() order.
   void execute(cudnnHandle_t handle, const std::vector<void*>& pointers, void* workspace);
 
  private:
-  std::shared_ptr<const ConvolutionGraph> graph_;
-  GraphPlan plan_;
+  std::shared_ptr<const PreparedGraph> prepared_;
   BackendDescriptor variant_pack_;
   std::vector<std::int64_t> tensor_ids_;
   std::vector<void*> bound_;
   void* bound_workspace_ = nullptr;
-  std::uint64_t workspace_bytes_ = 0;
 };
 
 /// "engine 12 (knobs 3=1 17=0)" for logs and `inspect`.

@@ -5,6 +5,8 @@
 #include <climits>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <sstream>
 #include <utility>
 
 #include "gpu/convolution_geometry.hpp"
@@ -178,11 +180,6 @@ bool unsupported(const CudaError& error) {
 /// Graph-API engines timed per graph (bare and fused).
 constexpr std::size_t kGraphCandidates = 8;
 
-bool runtime_fusion_allowed() {
-  const char* value = std::getenv("TRTUTILS_CUDNN_RUNTIME_FUSION");
-  return value != nullptr && std::string(value) == "1";
-}
-
 std::string algorithm_name(const ConvolutionAlgorithm& a) {
   if (a.uses_graph_api()) return detail::describe_engine(a.engine, a.knobs);
   return "algo" + std::to_string(a.algorithm) + "/math" + std::to_string(a.math_type);
@@ -194,14 +191,49 @@ std::string describe_graph_engine(const ConvolutionAlgorithm& algorithm) {
   return "cuDNN graph " + detail::describe_engine(algorithm.engine, algorithm.knobs);
 }
 
+struct ConvolutionPlanCache::Impl {
+  std::map<std::string, std::shared_ptr<const detail::PreparedGraph>> plans;
+};
+
+ConvolutionPlanCache::ConvolutionPlanCache() : impl_(std::make_unique<Impl>()) {}
+ConvolutionPlanCache::~ConvolutionPlanCache() = default;
+std::size_t ConvolutionPlanCache::size() const noexcept { return impl_->plans.size(); }
+
+namespace {
+
+/// Everything that decides a graph-API execution plan, as text.
+std::string plan_key(const ConvolutionDesc& d, const ConvolutionAlgorithm& a) {
+  std::ostringstream key;
+  const auto list = [&key](const std::vector<std::int64_t>& values) {
+    for (const std::int64_t v : values) key << v << ",";
+    key << "|";
+  };
+  key << dtype_name(d.input_dtype) << "|" << to_string(d.layout) << "|";
+  for (const auto* values : {&d.input_shape, &d.filter_shape, &d.pads_begin, &d.pads_end,
+                             &d.strides, &d.dilations, &a.knobs}) {
+    list(*values);
+  }
+  key << d.groups << "|" << d.has_bias << d.has_residual << "|" << to_string(d.activation) << "|"
+      << d.allow_tf32 << "|" << a.engine << "|" << a.fused_epilogue;
+  return key.str();
+}
+
+}  // namespace
+
+std::unique_ptr<ConvolutionExecution> ConvolutionPlan::wrap_execution(
+    std::shared_ptr<const detail::PreparedGraph> prepared) {
+  auto impl = std::make_unique<ConvolutionExecution::Impl>(
+      ConvolutionExecution::Impl{detail::GraphExecution(std::move(prepared)), {}});
+  impl->pointers.reserve(5);
+  return std::unique_ptr<ConvolutionExecution>(new ConvolutionExecution(std::move(impl)));
+}
+
 std::unique_ptr<ConvolutionExecution> ConvolutionPlan::make_execution(
     std::shared_ptr<const detail::ConvolutionGraph> graph, const ConvolutionAlgorithm& algorithm,
     CudnnHandle& handle) {
   detail::GraphPlan plan = graph->make_plan(algorithm.engine, algorithm.knobs, handle.handle());
-  auto impl = std::make_unique<ConvolutionExecution::Impl>(
-      ConvolutionExecution::Impl{detail::GraphExecution(std::move(graph), std::move(plan)), {}});
-  impl->pointers.reserve(5);
-  return std::unique_ptr<ConvolutionExecution>(new ConvolutionExecution(std::move(impl)));
+  return wrap_execution(
+      std::make_shared<const detail::PreparedGraph>(std::move(graph), std::move(plan)));
 }
 
 std::uint64_t ConvolutionPlan::execution_workspace(const ConvolutionExecution& execution) {
@@ -234,7 +266,8 @@ std::optional<float> ConvolutionPlan::time_path(CudnnHandle& handle, core::Strea
 
 ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::StreamView stream,
                                                const ConvolutionBuffers& buffers, void* workspace,
-                                               std::size_t workspace_bytes) {
+                                               std::size_t workspace_bytes,
+                                               bool allow_runtime_compiled) {
   const auto ranked = find_algorithms(handle, stream, buffers, workspace, workspace_bytes);
   // cuDNN timed the bare convolution. What runs is the convolution plus its
   // epilogue: either fused into cudnnConvolutionBiasActivationForward (which
@@ -301,10 +334,10 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
     std::size_t timed = 0;
     for (const detail::GraphEngineCandidate& engine : engines) {
       if (timed >= kGraphCandidates) break;
-      if (engine.runtime_compiled && !runtime_fusion_allowed()) {
+      if (engine.runtime_compiled && !allow_runtime_compiled) {
         if (log) std::cerr << "  " << detail::describe_engine(engine.engine, engine.knobs)
                            << (fused ? " fused" : " unfused")
-                           << ": skipped (compiles at load; TRTUTILS_CUDNN_RUNTIME_FUSION=1 allows)\n";
+                           << ": skipped (compiles at load; runtime fusion is off)\n";
         continue;
       }
       ConvolutionAlgorithm candidate;
@@ -374,11 +407,19 @@ void ConvolutionPlan::set_algorithm(const ConvolutionAlgorithm& algorithm) {
   p.algorithm = algorithm;
 }
 
-std::unique_ptr<ConvolutionExecution> ConvolutionPlan::prepare(CudnnHandle& handle) const {
+std::unique_ptr<ConvolutionExecution> ConvolutionPlan::prepare(
+    CudnnHandle& handle, ConvolutionPlanCache* cache) const {
   const Impl& p = *impl_;
   TRTUTILS_CHECK(p.algorithm.has_value(),
                  "ConvolutionPlan::prepare: no algorithm set; call autotune or set_algorithm");
   if (!p.algorithm->uses_graph_api()) return nullptr;
+  std::string key;
+  if (cache != nullptr) {
+    key = plan_key(p.desc, *p.algorithm);
+    if (const auto found = cache->impl_->plans.find(key); found != cache->impl_->plans.end()) {
+      return wrap_execution(found->second);
+    }
+  }
   auto graph = std::make_shared<const detail::ConvolutionGraph>(p.desc, p.algorithm->fused_epilogue,
                                                                 handle.handle());
   try {
@@ -388,6 +429,7 @@ std::unique_ptr<ConvolutionExecution> ConvolutionPlan::prepare(CudnnHandle& hand
                    " now needs ", execution_workspace(*execution),
                    " bytes of workspace but the plan reserved ", p.algorithm->workspace_bytes,
                    "; rebuild the engine with this cuDNN (", cudnn_version(), ")");
+    if (cache != nullptr) cache->impl_->plans.emplace(key, execution->impl_->execution.prepared());
     return execution;
   } catch (const CudaError& error) {
     if (!unsupported(error)) throw;

@@ -8,6 +8,7 @@
 #include "trtutils/core/context.hpp"
 #include "trtutils/core/cuda_graph.hpp"
 #include "trtutils/core/memory.hpp"
+#include "trtutils/gpu/convolution_plan.hpp"
 #include "trtutils/gpu/cublaslt_handle.hpp"
 #include "trtutils/gpu/cudnn_handle.hpp"
 #include "trtutils/plan/batch_buckets.hpp"
@@ -45,6 +46,7 @@ struct ExecutionContext::State {
   core::DeviceBuffer arena;
   core::DeviceBuffer workspace;
   std::optional<gpu::CudnnHandle> cudnn;
+  gpu::ConvolutionPlanCache convolution_plans;  // for `cudnn`
   std::optional<gpu::CublasLtHandle> cublaslt;
   std::vector<VariantState> variants;
   /// The batch set_batch chose (0 for a static engine) and the bucket running it.
@@ -88,7 +90,8 @@ ExecutionContext::ExecutionContext(std::shared_ptr<const Engine> engine)
     for (const auto& layer : variant->layers) {
       v.layer_states.push_back(layer->create_state(
           v.addresses, detail::LayerHandles{s.cudnn ? &*s.cudnn : nullptr,
-                                            s.cublaslt ? &*s.cublaslt : nullptr}));
+                                            s.cublaslt ? &*s.cublaslt : nullptr,
+                                            &s.convolution_plans}));
     }
     extents = std::max(extents, variant->dynamic_extents.size());
   }

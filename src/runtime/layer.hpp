@@ -15,6 +15,7 @@
 namespace trtutils::gpu {
 class CudnnHandle;
 class CublasLtHandle;
+class ConvolutionPlanCache;
 }  // namespace trtutils::gpu
 
 namespace trtutils::runtime::detail {
@@ -36,6 +37,8 @@ using TensorAddresses = std::span<void* const>;
 struct LayerHandles {
   gpu::CudnnHandle* cudnn = nullptr;
   gpu::CublasLtHandle* cublaslt = nullptr;
+  /// The context's cuDNN execution plans, shared by identical convolutions.
+  gpu::ConvolutionPlanCache* convolution_plans = nullptr;
 };
 
 class LayerState {

@@ -517,6 +517,44 @@ TEST(ConvolutionPlanGpuBehaviour, TwoHandlesRunOnePlanWithTheirOwnExecutions) {
   EXPECT_LE(relative_l2_error(second.result(desc), second.expected), 1e-2);
 }
 
+TEST(ConvolutionPlanGpuBehaviour, IdenticalConvolutionsShareOneExecutionPlanThroughTheCache) {
+  TRTUTILS_REQUIRE_GPU();
+  const ConvolutionDesc desc = bias_relu_nhwc_f16();
+  ConvData first(desc);
+  ConvData second(desc);
+  core::Stream stream;
+  CudnnHandle handle(stream);
+  core::DeviceBuffer workspace(kWorkspaceLimit);
+  const ConvolutionAlgorithm algorithm = first_graph_engine(desc, handle, false);
+  ConvolutionPlan plan_a(desc);
+  ConvolutionPlan plan_b(desc);
+  plan_a.set_algorithm(algorithm);
+  plan_b.set_algorithm(algorithm);
+  ConvolutionPlanCache cache;
+  const auto execution_a = plan_a.prepare(handle, &cache);
+  const auto execution_b = plan_b.prepare(handle, &cache);
+  EXPECT_EQ(cache.size(), 1u);
+  // A different convolution gets its own plan.
+  ConvolutionDesc other = desc;
+  other.activation = Activation::kIdentity;
+  ConvolutionPlan plan_c(other);
+  plan_c.set_algorithm(first_graph_engine(other, handle, false));
+  const auto execution_c = plan_c.prepare(handle, &cache);
+  EXPECT_EQ(cache.size(), 2u);
+  // Each layer keeps its own pointers (variant pack) on the shared plan.
+  core::memset_device(first.y_dev, 0);
+  core::memset_device(second.y_dev, 0);
+  for (int round = 0; round < 2; ++round) {
+    plan_a.execute(handle, stream, first.buffers(), workspace.data(), workspace.size(),
+                   execution_a.get());
+    plan_b.execute(handle, stream, second.buffers(), workspace.data(), workspace.size(),
+                   execution_b.get());
+  }
+  stream.synchronize();
+  EXPECT_LE(relative_l2_error(first.result(desc), first.expected), 1e-2);
+  EXPECT_LE(relative_l2_error(second.result(desc), second.expected), 1e-2);
+}
+
 TEST(ConvolutionPlanGpuBehaviour, MisalignedPointerIsRefusedByAGraphEngine) {
   TRTUTILS_REQUIRE_GPU();
   const ConvolutionDesc desc = bias_relu_nhwc_f16();

@@ -60,6 +60,11 @@ void add_build_flags(CLI::App& command, BuildFlags& flags, bool with_batch) {
                 "without a GPU)")
       ->group(group);
   command
+      .add_flag("--no-runtime-fusion", flags.no_runtime_fusion,
+                "only precompiled cuDNN engines: faster engine loading, slower inference "
+                "(no kernels compiled at load)")
+      ->group(group);
+  command
       .add_option("--target-arch", flags.target_arch,
                   "GPU architecture to build for, e.g. sm_90 (default: this GPU's)")
       ->group(group);
@@ -127,6 +132,7 @@ builder::BuildOptions to_build_options(const BuildFlags& flags) {
   options.max_workspace_bytes = flags.workspace_mib << 20;
   options.target_arch = flags.target_arch;
   options.autotune = !flags.no_autotune;
+  options.cudnn_runtime_fusion = !flags.no_runtime_fusion;
   if (!flags.batch.empty()) options.batch = parse_batch(flags.batch);
   options.constant_inputs = read_named_tensors(flags.constant_inputs, "--constant-input");
   options.timing_cache = flags.timing_cache;

@@ -50,6 +50,7 @@ struct BuildFlags {
   std::uint64_t workspace_mib = 256;
   std::vector<std::string> constant_inputs;  // "name=file.npy"
   bool no_autotune = false;
+  bool no_runtime_fusion = false;
   std::string target_arch;
   std::filesystem::path kernel_cache_dir;
   bool no_fuse = false;

@@ -62,6 +62,12 @@ struct BuildOptions {
   /// Off: convolutions use IMPLICIT_GEMM (no workspace) and matmuls store an
   /// empty algorithm (the runtime takes cuBLASLt's first heuristic choice).
   bool autotune = true;
+  /// Let autotuning consider cuDNN engines that compile their kernel when
+  /// the execution plan is made: the fused conv + bias (+ residual) + ReLU
+  /// graphs and some depthwise kernels, often the fastest on sm_80+. The
+  /// price is paid at every engine load (each context compiles them; about
+  /// 1-4 s for a ResNet-50 on an H100). Off: only precompiled engines.
+  bool cudnn_runtime_fusion = true;
   /// Batch size for inputs with a dynamic axis 0; nullopt = such inputs are
   /// an error (unless fixed by constant_inputs).
   std::optional<BatchProfile> batch;

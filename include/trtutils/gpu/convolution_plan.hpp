@@ -33,6 +33,7 @@ namespace trtutils::gpu {
 
 namespace detail {
 class ConvolutionGraph;
+struct PreparedGraph;
 }  // namespace detail
 
 /// The chosen algorithm, as the plan file stores it.
@@ -89,6 +90,25 @@ struct ConvolutionBuffers {
 /// "cuDNN graph engine 12 (knobs 3=1 17=0)" for logs and `inspect`.
 std::string describe_graph_engine(const ConvolutionAlgorithm& algorithm);
 
+/// Execution plans of graph-API convolutions made for one cuDNN handle,
+/// shared between the layers that run the same convolution with the same
+/// engine (a ResNet repeats its blocks), so a context makes (and, for
+/// runtime-compiled engines, compiles) each only once. One per handle.
+class ConvolutionPlanCache {
+ public:
+  ConvolutionPlanCache();
+  ~ConvolutionPlanCache();
+  ConvolutionPlanCache(const ConvolutionPlanCache&) = delete;
+  ConvolutionPlanCache& operator=(const ConvolutionPlanCache&) = delete;
+  /// Distinct execution plans made so far.
+  std::size_t size() const noexcept;
+
+ private:
+  friend class ConvolutionPlan;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class ConvolutionPlan {
  public:
   /// Validates `desc` and builds the cuDNN descriptors (host-only, no GPU).
@@ -122,13 +142,13 @@ class ConvolutionPlan {
   /// algorithms find_algorithms ranks first (epilogue fused into cuDNN's call
   /// where possible, and unfused), and the graph-API engines cuDNN's
   /// heuristics propose for the bare convolution and, with bias + ReLU, for
-  /// the fused graph (engines that compile at load only when the environment
-  /// variable TRTUTILS_CUDNN_RUNTIME_FUSION=1). Sets and returns the choice.
+  /// the fused graph (engines that compile a kernel when their plan is made
+  /// only with `allow_runtime_compiled`). Sets and returns the choice.
   /// Synchronises. With TRTUTILS_AUTOTUNE_LOG set, every candidate and its
   /// times go to stderr. InvalidArgument if nothing fits `workspace_bytes`.
   ConvolutionAlgorithm autotune(CudnnHandle& handle, core::StreamView stream,
                                 const ConvolutionBuffers& buffers, void* workspace,
-                                std::size_t workspace_bytes);
+                                std::size_t workspace_bytes, bool allow_runtime_compiled = true);
 
   /// Adopts a choice (e.g. from a plan file). Compiles the epilogue kernel
   /// when the unfused path needs one (needs a GPU then). InvalidArgument for
@@ -141,7 +161,10 @@ class ConvolutionPlan {
   /// work: milliseconds, or a kernel compile for a runtime-compiled engine).
   /// Null for a legacy algorithm. CudaError when this cuDNN cannot build the
   /// stored engine (a plan file from another cuDNN or GPU: rebuild it).
-  std::unique_ptr<ConvolutionExecution> prepare(CudnnHandle& handle) const;
+  /// With `cache` (made for the same handle), an identical convolution's
+  /// execution plan is reused instead of made again.
+  std::unique_ptr<ConvolutionExecution> prepare(CudnnHandle& handle,
+                                                ConvolutionPlanCache* cache = nullptr) const;
   const std::optional<ConvolutionAlgorithm>& algorithm() const noexcept;
   /// The chosen algorithm's workspace need (0 before one is set).
   std::size_t workspace_bytes() const noexcept;
@@ -167,6 +190,8 @@ class ConvolutionPlan {
   static std::unique_ptr<ConvolutionExecution> make_execution(
       std::shared_ptr<const detail::ConvolutionGraph> graph, const ConvolutionAlgorithm& algorithm,
       CudnnHandle& handle);
+  static std::unique_ptr<ConvolutionExecution> wrap_execution(
+      std::shared_ptr<const detail::PreparedGraph> prepared);
   static std::uint64_t execution_workspace(const ConvolutionExecution& execution);
 
   struct Impl;

@@ -56,7 +56,7 @@ class ConvolutionLayer final : public Layer {
     TRTUTILS_CHECK(handles.cudnn != nullptr, layer_prefix(desc()),
                    "needs the context's cuDNN handle");
     auto state = std::make_unique<ConvolutionState>();
-    state->execution = plan_.prepare(*handles.cudnn);
+    state->execution = plan_.prepare(*handles.cudnn, handles.convolution_plans);
     return state;
   }
   std::size_t workspace_bytes() const override { return plan_.workspace_bytes(); }
