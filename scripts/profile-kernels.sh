@@ -31,7 +31,9 @@ metric=gpu__time_duration.sum
 
 IFS=, read -ra list <<<"$models"
 for m in "${list[@]}"; do
-  onnx=$(ls "$work/$m"/*.onnx | head -1)
+  # export_models.py writes batch 1 to <model>/, batch N to <model>-b<N>/.
+  dir="$work/$m"; [[ $batch != 1 ]] && dir="$work/$m-b$batch"
+  onnx=$(ls "$dir"/*.onnx | head -1)
   engine="$work/$m/$m-fp16-b$batch.engine"
   .gpu/bin/trtutils build "$onnx" -o "$engine" --fp16 --no-progress >"$out/build-$m.log" 2>&1 ||
     { echo "profile: build of $m failed"; tail -5 "$out/build-$m.log"; continue; }
@@ -42,7 +44,7 @@ for m in "${list[@]}"; do
     >"$out/ncu-ours-$m.csv" 2>"$out/ncu-ours-$m.err"
   # PyTorch eager fp16 channels_last: profiled between cudaProfilerStart/Stop.
   "$ncu" --clock-control none --metrics "$metric" --csv --print-units base --profile-from-start off \
-    "$python" scripts/profile_torch_model.py --onnx-dir "$work/$m" --model "$m" --batch "$batch" \
+    "$python" scripts/profile_torch_model.py --onnx-dir "$dir" --model "$m" --batch "$batch" \
     >"$out/ncu-torch-$m.csv" 2>"$out/ncu-torch-$m.err"
   "$python" scripts/summarize_ncu.py --title "$m batch $batch fp16" \
     --ours "$out/ncu-ours-$m.csv" --torch "$out/ncu-torch-$m.csv" >"$out/profile-$m-b$batch.md"

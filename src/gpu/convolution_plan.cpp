@@ -11,6 +11,7 @@
 
 #include "gpu/convolution_geometry.hpp"
 #include "gpu/convolution_graph.hpp"
+#include "gpu/graph_friendly_choice.hpp"
 #include "gpu/library_types.hpp"
 #include "trtutils/gpu/cudnn_descriptors.hpp"
 #include "trtutils/core/event.hpp"
@@ -276,6 +277,8 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
   // then the graph-API engines, which reach kernels the legacy enum does not.
   std::optional<ConvolutionAlgorithm> best;
   float best_ms = 0.0f;
+  std::optional<ConvolutionAlgorithm> best_kernels_only;  // see graph_friendly_choice.hpp
+  float best_kernels_only_ms = 0.0f;
   // TRTUTILS_AUTOTUNE_LOG=1: every candidate and its times on stderr, to see
   // why an algorithm was chosen.
   static const bool log = std::getenv("TRTUTILS_AUTOTUNE_LOG") != nullptr;
@@ -297,10 +300,15 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
                             double plan_ms) {
     const std::optional<float> ms =
         time_path(handle, stream, buffers, workspace, workspace_bytes, candidate, execution);
+    const bool kernels_only =
+        ms && detail::records_kernels_only(stream, [&](core::StreamView s) {
+          execute(handle, s, buffers, workspace, workspace_bytes, execution);
+        });
     if (log) {
       std::cerr << "  " << algorithm_name(candidate)
                 << (candidate.fused_epilogue ? " fused" : " unfused") << ": "
-                << (ms ? std::to_string(*ms) + " ms" : std::string("refused"));
+                << (ms ? std::to_string(*ms) + " ms" : std::string("refused"))
+                << (ms && !kernels_only ? " (records non-kernel nodes)" : "");
       if (candidate.uses_graph_api()) {
         std::cerr << " (plan " << plan_ms << " ms, workspace " << candidate.workspace_bytes << ")";
       }
@@ -309,6 +317,10 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
     if (ms && (!best || *ms < best_ms)) {
       best = candidate;
       best_ms = *ms;
+    }
+    if (ms && kernels_only && (!best_kernels_only || *ms < best_kernels_only_ms)) {
+      best_kernels_only = candidate;
+      best_kernels_only_ms = *ms;
     }
   };
   const std::size_t count = std::min(ranked.size(), kTimedCandidates);
@@ -369,7 +381,11 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
   if (!best) {  // none of the timed ones ran whole: cuDNN's first, unfused
     best = ranked.front().algorithm;
     best->fused_epilogue = false;
+  } else if (best_kernels_only &&
+             best_kernels_only_ms <= best_ms * detail::kKernelsOnlyTolerance) {
+    best = best_kernels_only;
   }
+  if (log) std::cerr << "  chosen: " << algorithm_name(*best) << "\n";
   set_algorithm(*best);
   return *best;
 }
