@@ -89,6 +89,12 @@ std::vector<std::unique_ptr<NodeUnderTest>> sample_nodes() {
   add("Softmax", std::vector<HostTensor>{random_tensor({3, 5, 7})},
       attrs({{"axis", std::int64_t{1}}}), 11);  // coerced to 2-D [3, 35]
   add("LogSoftmax", std::vector<HostTensor>{random_tensor({4, 1000}, 3, -30.0F, 30.0F)});
+  // Warp-per-row path at its edges (attention-like 197, 1024) and the block
+  // path just past it (1025).
+  add("Softmax", std::vector<HostTensor>{random_tensor({2, 12, 9, 197}, 11, -8.0F, 8.0F)});
+  add("Softmax", std::vector<HostTensor>{random_tensor({5, 1024}, 12, -8.0F, 8.0F)});
+  add("Softmax", std::vector<HostTensor>{random_tensor({3, 1025}, 13, -8.0F, 8.0F)});
+  add("LogSoftmax", std::vector<HostTensor>{random_tensor({9, 33}, 14)});
   add("LogSoftmax", std::vector<HostTensor>{random_tensor({2, 3, 4})},
       attrs({{"axis", std::int64_t{0}}}));
   return n;
@@ -126,9 +132,17 @@ TEST(NnKernelLowering, RowKernelsLaunchOneBlockPerRow) {
   NodeUnderTest softmax("Softmax", {random_tensor({3, 5, 7})}, attrs({{"axis", std::int64_t{1}}}));
   const auto launches = softmax.lower(Precision::kFloat32)->launches();
   EXPECT_EQ(launches.at(0).grid[0], 21u);  // 3 outer x 7 inner rows of 5
+  // Opset 11 coerces to 2-D [3, 35]: contiguous rows of 35, a warp each,
+  // eight rows per block.
   NodeUnderTest legacy("Softmax", {random_tensor({3, 5, 7})}, attrs({{"axis", std::int64_t{1}}}),
                        11);
-  EXPECT_EQ(legacy.lower(Precision::kFloat32)->launches().at(0).grid[0], 3u);
+  const auto legacy_launch = legacy.lower(Precision::kFloat32)->launches().at(0);
+  EXPECT_EQ(legacy_launch.grid[0], 1u);
+  EXPECT_EQ(legacy_launch.block[0], 256u);
+  NodeUnderTest rows("Softmax", {random_tensor({20, 197})});
+  EXPECT_EQ(rows.lower(Precision::kFloat32)->launches().at(0).grid[0], 3u);  // ceil(20 / 8)
+  NodeUnderTest long_rows("Softmax", {random_tensor({4, 1025})});
+  EXPECT_EQ(long_rows.lower(Precision::kFloat32)->launches().at(0).grid[0], 4u);  // block per row
   NodeUnderTest norm("LayerNormalization", {random_tensor({4, 6, 40}), random_tensor({40})});
   EXPECT_EQ(norm.lower(Precision::kFloat32)->launches().at(0).grid[0], 24u);
 }
