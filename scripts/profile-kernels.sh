@@ -34,7 +34,7 @@ for m in "${list[@]}"; do
   # export_models.py writes batch 1 to <model>/, batch N to <model>-b<N>/.
   dir="$work/$m"; [[ $batch != 1 ]] && dir="$work/$m-b$batch"
   onnx=$(ls "$dir"/*.onnx | head -1)
-  engine="$work/$m/$m-fp16-b$batch.engine"
+  engine="$dir/$m-fp16-b$batch.engine"
   .gpu/bin/trtutils build "$onnx" -o "$engine" --fp16 --no-progress >"$out/build-$m.log" 2>&1 ||
     { echo "profile: build of $m failed"; tail -5 "$out/build-$m.log"; continue; }
   # Our engine: three warm-up runs, then the profiled one (ncu skips the warm-up kernels
