@@ -182,6 +182,21 @@ TEST(CliInspect, EngineJsonDescribesHeaderIoLayersAndFile) {
   }
 }
 
+TEST(CliBuild, NoRuntimeFusionIsRecordedInTheEngine) {
+  // Default builds may pick cuDNN engines that compile at load; --no-runtime-fusion says so in
+  // the engine's builder options (and nothing when left on).
+  TempDir dir;
+  ASSERT_EQ(build_no_gpu(onnx_node_model("test_relu"), dir / "on.engine", dir).status, 0);
+  ASSERT_EQ(build_no_gpu(onnx_node_model("test_relu"), dir / "off.engine", dir,
+                         {"--no-runtime-fusion"})
+                .status,
+            0);
+  const json on = parse_json(run_cli({"inspect", (dir / "on.engine").string(), "--json"}));
+  const json off = parse_json(run_cli({"inspect", (dir / "off.engine").string(), "--json"}));
+  EXPECT_FALSE(on["builder_options"].contains("cudnn_runtime_fusion"));
+  EXPECT_EQ(off["builder_options"]["cudnn_runtime_fusion"], "off");
+}
+
 TEST(CliInspect, EngineTextShowsLayersUnlessAskedNotTo) {
   TempDir dir;
   ASSERT_EQ(build_no_gpu(onnx_node_model("test_relu"), dir / "relu.engine", dir).status, 0);
