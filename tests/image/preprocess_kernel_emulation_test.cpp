@@ -77,19 +77,7 @@ void store4_values(T* p, T a, T b, T c, T d) {
 // One namespace per kernel configuration, as generate_preprocess_source would
 // specialise it.
 namespace bgr_nchw_f32 {  // BGR8 -> RGB order, planar f32
-using namespace emulation;
-using emulation::uint4;  // not CUDA's, which the headers also declare
-#define CHANNELS 3
-#define BPP 3
-#define NCHW 1
-typedef float out_t;
-inline out_t to_out(float v) { return v; }
-inline void store4(out_t* p, float a, float b, float c, float d) { store4_values(p, a, b, c, d); }
-inline int source_channel(int c) { return 2 - c; }
-#include "image/preprocess_kernel.cuh"
-#undef CHANNELS
-#undef BPP
-#undef NCHW
+#include "image/emulated_bgr_nchw_f32.inc"
 }  // namespace bgr_nchw_f32
 
 // The same with one staging load in flight per lane (PreprocessTuning::staging_loads
@@ -97,36 +85,12 @@ inline int source_channel(int c) { return 2 - c; }
 #undef STAGING_LOADS
 #define STAGING_LOADS 1
 namespace bgr_nchw_f32_one_load {
-using namespace emulation;
-using emulation::uint4;  // not CUDA's, which the headers also declare
-#define CHANNELS 3
-#define BPP 3
-#define NCHW 1
-typedef float out_t;
-inline out_t to_out(float v) { return v; }
-inline void store4(out_t* p, float a, float b, float c, float d) { store4_values(p, a, b, c, d); }
-inline int source_channel(int c) { return 2 - c; }
-#include "image/preprocess_kernel.cuh"
-#undef CHANNELS
-#undef BPP
-#undef NCHW
+#include "image/emulated_bgr_nchw_f32.inc"
 }  // namespace bgr_nchw_f32_one_load
 #undef STAGING_LOADS
 #define STAGING_LOADS 8
 namespace bgr_nchw_f32_eight_loads {
-using namespace emulation;
-using emulation::uint4;  // not CUDA's, which the headers also declare
-#define CHANNELS 3
-#define BPP 3
-#define NCHW 1
-typedef float out_t;
-inline out_t to_out(float v) { return v; }
-inline void store4(out_t* p, float a, float b, float c, float d) { store4_values(p, a, b, c, d); }
-inline int source_channel(int c) { return 2 - c; }
-#include "image/preprocess_kernel.cuh"
-#undef CHANNELS
-#undef BPP
-#undef NCHW
+#include "image/emulated_bgr_nchw_f32.inc"
 }  // namespace bgr_nchw_f32_eight_loads
 #undef STAGING_LOADS
 #define STAGING_LOADS 4

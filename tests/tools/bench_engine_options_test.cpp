@@ -3,7 +3,6 @@
 // problem for bad usage. No GPU needed (the binary parses before any CUDA call).
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <variant>
 
 #include "bench_options.hpp"
@@ -12,30 +11,16 @@
 namespace trtutils::tools::bench_engine {
 namespace {
 
-using trtutils::testing::Argv;
 using trtutils::testing::run_tool;
 
-struct Parsed {
-  std::variant<Options, int> result;
-  std::string out;
-  std::string err;
-};
+using Parsed = trtutils::testing::ParsedCommandLine<Options>;
 
 Parsed parse(std::vector<std::string> args) {
-  const Argv argv(std::move(args));
-  std::ostringstream out;
-  std::ostringstream err;
-  Parsed parsed{parse_options(argv.argc(), argv.argv(), out, err), "", ""};
-  parsed.out = out.str();
-  parsed.err = err.str();
-  return parsed;
+  return trtutils::testing::parse_command_line<Options>(parse_options, std::move(args));
 }
 
 Options options_of(std::vector<std::string> args) {
-  Parsed parsed = parse(std::move(args));
-  EXPECT_TRUE(std::holds_alternative<Options>(parsed.result)) << parsed.err;
-  return std::holds_alternative<Options>(parsed.result) ? std::get<Options>(parsed.result)
-                                                        : Options{};
+  return trtutils::testing::parsed_options(parse(std::move(args)));
 }
 
 TEST(BenchEngineOptions, OnlyTheModelGivesTheDocumentedDefaults) {

@@ -5,11 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace trtutils::testing {
@@ -28,6 +31,36 @@ class Argv {
   std::vector<std::string> storage_;
   std::vector<const char*> pointers_;
 };
+
+/// What a tool's parse_options(argc, argv, out, err) gave: the options or an
+/// exit status, and what it printed.
+template <typename Options>
+struct ParsedCommandLine {
+  std::variant<Options, int> result;
+  std::string out;
+  std::string err;
+};
+
+template <typename Options, typename ParseOptions>
+ParsedCommandLine<Options> parse_command_line(ParseOptions parse_options,
+                                              std::vector<std::string> args) {
+  const Argv argv(std::move(args));
+  std::ostringstream out;
+  std::ostringstream err;
+  ParsedCommandLine<Options> parsed{parse_options(argv.argc(), argv.argv(), out, err), "", ""};
+  parsed.out = out.str();
+  parsed.err = err.str();
+  return parsed;
+}
+
+/// The options of a command line expected to parse (a test failure naming
+/// stderr, and default options, when it does not).
+template <typename Options>
+Options parsed_options(const ParsedCommandLine<Options>& parsed) {
+  EXPECT_TRUE(std::holds_alternative<Options>(parsed.result)) << parsed.err;
+  return std::holds_alternative<Options>(parsed.result) ? std::get<Options>(parsed.result)
+                                                        : Options{};
+}
 
 struct ToolResult {
   int status = -1;
