@@ -8,17 +8,21 @@
 //   auto ranked = plan.find_algorithms(handle, stream, buffers, workspace, bytes);  // timed
 //   ConvolutionAlgorithm chosen = plan.autotune(handle, stream, buffers, workspace, bytes);
 //   ... store chosen (plain integers) in the plan file; at load: plan.set_algorithm(chosen)
-//   plan.execute(handle, stream, buffers, workspace, bytes);  // queued on `stream`
+//   auto execution = plan.prepare(handle, &cache);    // graph-API algorithms: per handle
+//   plan.execute(handle, stream, buffers, workspace, bytes, execution.get());  // queued
 //
 // The handle is re-pointed at `stream` (cudnnSetStream, host-only) by each
 // call; one handle must not be used by two threads at once.
 //
-// Epilogue: bias + ReLU (with or without the residual z) runs fused in
-// cudnnConvolutionBiasActivationForward. Everything else (identity with
-// bias, sigmoid, tanh, clipped ReLU, residual without bias) runs
-// cudnnConvolutionForward and then one element-wise epilogue kernel
-// (compiled with NVRTC when the algorithm is set) that applies
-// y = act(y + bias + z) in place.
+// The algorithm is either one of cuDNN's legacy forward algorithms or an
+// engine of cuDNN's graph API (the sm_90 tensor-core kernels the legacy enum
+// does not reach for most NHWC f16 shapes); autotune times both.
+// Epilogue: bias + ReLU (with or without the residual z) runs fused, in
+// cudnnConvolutionBiasActivationForward or inside the engine's operation
+// graph. Everything else (identity with bias, sigmoid, tanh, clipped ReLU,
+// residual without bias) runs the convolution and then one element-wise
+// epilogue kernel (compiled with NVRTC when the algorithm is set) that
+// applies y = act(y + bias + z) in place.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
