@@ -7,6 +7,7 @@
 #include "runtime/engine_impl.hpp"
 #include "trtutils/core/context.hpp"
 #include "trtutils/core/cuda_graph.hpp"
+#include "trtutils/core/graph_memset_rewrite.hpp"
 #include "trtutils/core/memory.hpp"
 #include "trtutils/gpu/convolution_plan.hpp"
 #include "trtutils/gpu/cublaslt_handle.hpp"
@@ -264,9 +265,13 @@ void ExecutionContext::enqueue(core::StreamView stream, std::span<void* const> i
   }
   GraphSlot& slot = s.graphs[graph_index()];
   if (!slot.graph.is_captured() || !std::ranges::equal(slot.io, io)) {
-    slot.graph.capture(
+    core::CudaGraph recorded = core::capture_graph(
         stream, [this, io](core::StreamView capturing) { run(capturing, io); },
         core::CaptureMode::kThreadLocal);
+    // Library calls record memset nodes (workspace zeroing); as kernel nodes
+    // the graph launches in near-constant host time.
+    core::replace_memset_nodes(recorded);
+    slot.graph.adopt(std::move(recorded));
     slot.io.assign(io.begin(), io.end());
     ++graph_captures_;
   }
