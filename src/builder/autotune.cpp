@@ -161,11 +161,13 @@ gpu::ConvolutionDesc convolution_desc_of(const plan::Plan& plan, const plan::Lay
   d.has_bias = p.get_int(conv::kHasBias, 0) != 0;
   d.has_residual = p.get_int(conv::kHasResidual, 0) != 0;
   const std::int64_t activation = p.get_int(conv::kActivation, conv::kIdentity);
-  TRTUTILS_CHECK(activation >= conv::kIdentity && activation <= conv::kClippedRelu, "layer '",
-                 layer.name, "': convolution activation ", activation, " is not one of 0..4");
+  TRTUTILS_CHECK(activation >= conv::kIdentity && activation <= conv::kGelu, "layer '",
+                 layer.name, "': convolution activation ", activation, " is not one of 0..",
+                 static_cast<std::int64_t>(conv::kGelu));
   d.activation = static_cast<gpu::Activation>(activation);
   d.allow_tf32 = p.get_int("allow_tf32", 0) != 0;  // runtime::kAllowTf32Param
   if (p.has(conv::kClipCeiling)) d.clip_ceiling = static_cast<float>(p.get_double(conv::kClipCeiling));
+  if (p.has(conv::kLeakySlope)) d.leaky_slope = static_cast<float>(p.get_double(conv::kLeakySlope));
   return d;
 }
 

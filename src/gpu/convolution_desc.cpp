@@ -1,5 +1,7 @@
 #include "trtutils/gpu/convolution_desc.hpp"
 
+#include <cmath>
+
 #include <climits>
 #include <cstddef>
 
@@ -23,6 +25,12 @@ const char* to_string(Activation activation) noexcept {
       return "tanh";
     case Activation::kClippedRelu:
       return "clipped_relu";
+    case Activation::kSilu:
+      return "silu";
+    case Activation::kLeakyRelu:
+      return "leaky_relu";
+    case Activation::kGelu:
+      return "gelu";
   }
   return "unknown";
 }
@@ -85,6 +93,8 @@ void validate_shapes(const ConvolutionDesc& desc) {
                  x[1] / desc.groups);
   TRTUTILS_CHECK(desc.activation != Activation::kClippedRelu || desc.clip_ceiling > 0.0f,
                  "Convolution: clipped ReLU needs a positive ceiling, got ", desc.clip_ceiling);
+  TRTUTILS_CHECK(desc.activation != Activation::kLeakyRelu || std::isfinite(desc.leaky_slope),
+                 "Convolution: leaky ReLU needs a finite slope, got ", desc.leaky_slope);
 }
 
 }  // namespace

@@ -38,15 +38,48 @@ BackendDescriptor make_tensor(std::int64_t uid, cudnnDataType_t type,
   return t;
 }
 
+/// A pointwise mode with the float attributes that shape it (ReLU clips and
+/// slope, swish beta); the math precision is f32, so they are floats.
+struct PointwiseMode {
+  cudnnPointwiseMode_t mode = CUDNN_POINTWISE_ADD;
+  std::vector<std::pair<cudnnBackendAttributeName_t, float>> attributes;
+};
+
+/// The activation as cuDNN pointwise modes: ReLU, clipped ReLU and leaky ReLU
+/// are its RELU_FWD with clips / slope; SiLU is SWISH_FWD with beta 1; GELU
+/// is the erf form (GELU_FWD), as ONNX's default.
+PointwiseMode activation_mode(const ConvolutionDesc& desc) {
+  switch (desc.activation) {
+    case Activation::kRelu: return {CUDNN_POINTWISE_RELU_FWD, {}};
+    case Activation::kSigmoid: return {CUDNN_POINTWISE_SIGMOID_FWD, {}};
+    case Activation::kTanh: return {CUDNN_POINTWISE_TANH_FWD, {}};
+    case Activation::kClippedRelu:
+      return {CUDNN_POINTWISE_RELU_FWD,
+              {{CUDNN_ATTR_POINTWISE_RELU_LOWER_CLIP, 0.0f},
+               {CUDNN_ATTR_POINTWISE_RELU_UPPER_CLIP, desc.clip_ceiling}}};
+    case Activation::kSilu: return {CUDNN_POINTWISE_SWISH_FWD, {{CUDNN_ATTR_POINTWISE_SWISH_BETA, 1.0f}}};
+    case Activation::kLeakyRelu:
+      return {CUDNN_POINTWISE_RELU_FWD,
+              {{CUDNN_ATTR_POINTWISE_RELU_LOWER_CLIP, 0.0f},
+               {CUDNN_ATTR_POINTWISE_RELU_LOWER_CLIP_SLOPE, desc.leaky_slope}}};
+    case Activation::kGelu: return {CUDNN_POINTWISE_GELU_FWD, {}};
+    case Activation::kIdentity: break;
+  }
+  throw InvalidArgument("ConvolutionGraph: identity has no pointwise activation");
+}
+
 // The pointwise descriptor joins `keep`: cuDNN's frontends keep every
 // descriptor an operation refers to alive as long as the operation, and so do we.
-BackendDescriptor make_pointwise(cudnnPointwiseMode_t mode, const BackendDescriptor& x,
+BackendDescriptor make_pointwise(const PointwiseMode& mode, const BackendDescriptor& x,
                                  const BackendDescriptor* b, const BackendDescriptor& y,
                                  std::vector<BackendDescriptor>& keep) {
   BackendDescriptor& op_desc = keep.emplace_back(CUDNN_BACKEND_POINTWISE_DESCRIPTOR);
-  op_desc.set(CUDNN_ATTR_POINTWISE_MODE, CUDNN_TYPE_POINTWISE_MODE, 1, &mode);
+  op_desc.set(CUDNN_ATTR_POINTWISE_MODE, CUDNN_TYPE_POINTWISE_MODE, 1, &mode.mode);
   const cudnnDataType_t math = CUDNN_DATA_FLOAT;
   op_desc.set(CUDNN_ATTR_POINTWISE_MATH_PREC, CUDNN_TYPE_DATA_TYPE, 1, &math);
+  for (const auto& [name, value] : mode.attributes) {
+    op_desc.set(name, CUDNN_TYPE_FLOAT, 1, &value);
+  }
   op_desc.finalize();
   BackendDescriptor op(CUDNN_BACKEND_OPERATION_POINTWISE_DESCRIPTOR);
   op.set_descriptor(CUDNN_ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR, op_desc);
@@ -64,10 +97,14 @@ bool has_note(const std::vector<Note>& notes, Note note) {
 
 }  // namespace
 
+bool has_graph_epilogue(const ConvolutionDesc& desc) noexcept {
+  return desc.has_bias || desc.has_residual || desc.activation != Activation::kIdentity;
+}
+
 ConvolutionGraph::ConvolutionGraph(const ConvolutionDesc& desc, bool fused, cudnnHandle_t handle)
     : allow_reduced_precision_(desc.input_dtype != DType::kFloat32 || desc.allow_tf32) {
-  TRTUTILS_CHECK(!fused || (desc.has_bias && desc.activation == Activation::kRelu),
-                 "ConvolutionGraph: a fused graph needs a bias and ReLU");
+  TRTUTILS_CHECK(!fused || has_graph_epilogue(desc),
+                 "ConvolutionGraph: a fused graph needs a bias, a residual or an activation");
   const std::int64_t rank = desc.spatial_rank();
   const cudnnDataType_t type = to_cudnn_data_type(desc.input_dtype);
   const auto x_dims = lift_1d(desc.input_shape);
@@ -118,29 +155,38 @@ ConvolutionGraph::ConvolutionGraph(const ConvolutionDesc& desc, bool fused, cudn
   ops.push_back(parts_.emplace_back(std::move(conv_op)).get());
 
   if (fused) {
-    const BackendDescriptor& bias = parts_.emplace_back(make_tensor(
-        kGraphBias, type, bias_dims, packed_strides(bias_dims, desc.layout), false));
-    tensor_ids_.push_back(kGraphBias);
-    const bool residual = desc.has_residual;
-    const BackendDescriptor& biased = parts_.emplace_back(
-        make_tensor(kBiasOut, CUDNN_DATA_FLOAT, y_dims, y_strides, true));
-    ops.push_back(
-        parts_.emplace_back(make_pointwise(CUDNN_POINTWISE_ADD, conv_out, &bias, biased, parts_)).get());
-    const BackendDescriptor* relu_in = &biased;
-    if (residual) {
+    // conv -> [+ bias] -> [+ z] -> [activation]; the intermediates stay
+    // virtual f32 tensors inside the engine, the last step writes y.
+    const bool activated = desc.activation != Activation::kIdentity;
+    const int steps = int{desc.has_bias} + int{desc.has_residual} + int{activated};
+    int step = 0;
+    const BackendDescriptor* current = &conv_out;
+    const auto output_of_step = [&](std::int64_t virtual_uid) -> const BackendDescriptor& {
+      if (++step == steps) return parts_.emplace_back(make_tensor(kGraphY, type, y_dims, y_strides, false));
+      return parts_.emplace_back(make_tensor(virtual_uid, CUDNN_DATA_FLOAT, y_dims, y_strides, true));
+    };
+    const PointwiseMode add{CUDNN_POINTWISE_ADD, {}};
+    if (desc.has_bias) {
+      const BackendDescriptor& bias = parts_.emplace_back(make_tensor(
+          kGraphBias, type, bias_dims, packed_strides(bias_dims, desc.layout), false));
+      tensor_ids_.push_back(kGraphBias);
+      const BackendDescriptor& biased = output_of_step(kBiasOut);
+      ops.push_back(parts_.emplace_back(make_pointwise(add, *current, &bias, biased, parts_)).get());
+      current = &biased;
+    }
+    if (desc.has_residual) {
       const BackendDescriptor& z =
           parts_.emplace_back(make_tensor(kGraphZ, type, y_dims, y_strides, false));
       tensor_ids_.push_back(kGraphZ);
-      const BackendDescriptor& summed = parts_.emplace_back(
-          make_tensor(kResidualOut, CUDNN_DATA_FLOAT, y_dims, y_strides, true));
-      ops.push_back(
-          parts_.emplace_back(make_pointwise(CUDNN_POINTWISE_ADD, biased, &z, summed, parts_)).get());
-      relu_in = &summed;
+      const BackendDescriptor& summed = output_of_step(kResidualOut);
+      ops.push_back(parts_.emplace_back(make_pointwise(add, *current, &z, summed, parts_)).get());
+      current = &summed;
     }
-    const BackendDescriptor& y =
-        parts_.emplace_back(make_tensor(kGraphY, type, y_dims, y_strides, false));
-    ops.push_back(
-        parts_.emplace_back(make_pointwise(CUDNN_POINTWISE_RELU_FWD, *relu_in, nullptr, y, parts_)).get());
+    if (activated) {
+      const BackendDescriptor& y = output_of_step(kGraphY);
+      ops.push_back(parts_.emplace_back(
+          make_pointwise(activation_mode(desc), *current, nullptr, y, parts_)).get());
+    }
   }
 
   graph_ = BackendDescriptor(CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR);

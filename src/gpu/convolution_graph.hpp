@@ -8,8 +8,10 @@
 // graph API's xmma / cutlass tensor-core engines take 5-15 us), so the builder
 // times both and keeps the faster.
 //
-// The graph is y = conv(x, w), or, fused, y = relu(conv(x, w) + bias [+ z])
-// with the intermediates kept in f32 inside the engine. An engine is stored
+// The graph is y = conv(x, w), or, fused, y = act(conv(x, w) [+ bias] [+ z])
+// with the intermediates kept in f32 inside the engine (act: any of the
+// ConvolutionDesc activations, as cuDNN pointwise operations; precompiled
+// engines cover bias + ReLU, runtime-compiled ones the rest). An engine is stored
 // as cuDNN's global engine index plus its knob choices (plain integers for
 // the plan file) and rebuilt into an execution plan at load.
 #include <cstdint>
@@ -40,10 +42,15 @@ struct GraphPlan {
   BackendDescriptor plan;
 };
 
+/// Whether a fused graph has anything to fuse: a bias, a residual or an
+/// activation.
+bool has_graph_epilogue(const ConvolutionDesc& desc) noexcept;
+
 class ConvolutionGraph {
  public:
   /// Builds and finalizes the operation graph (host-side; `handle` supplies
-  /// the device cuDNN plans for). `fused`: bias + (z) + ReLU ride inside.
+  /// the device cuDNN plans for). `fused`: bias, z and the activation ride
+  /// inside (has_graph_epilogue must hold).
   ConvolutionGraph(const ConvolutionDesc& desc, bool fused, cudnnHandle_t handle);
 
   /// Engines cuDNN's heuristics (mode A, then the fallback list) propose,

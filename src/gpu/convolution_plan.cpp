@@ -120,6 +120,9 @@ const std::vector<std::int64_t>& ConvolutionPlan::output_shape() const noexcept 
 bool ConvolutionPlan::can_fuse_epilogue() const noexcept {
   return impl_->desc.has_bias && impl_->desc.activation == Activation::kRelu;
 }
+bool ConvolutionPlan::can_fuse_graph_epilogue() const noexcept {
+  return detail::has_graph_epilogue(impl_->desc);
+}
 const std::optional<ConvolutionAlgorithm>& ConvolutionPlan::algorithm() const noexcept {
   return impl_->algorithm;
 }
@@ -333,7 +336,7 @@ ConvolutionAlgorithm ConvolutionPlan::autotune(CudnnHandle& handle, core::Stream
     }
   }
   for (const bool fused : {false, true}) {
-    if (fused && !can_fuse_epilogue()) continue;
+    if (fused && !can_fuse_graph_epilogue()) continue;
     std::shared_ptr<const detail::ConvolutionGraph> graph;
     std::vector<detail::GraphEngineCandidate> engines;
     try {
@@ -407,10 +410,13 @@ void ConvolutionPlan::set_algorithm(const ConvolutionAlgorithm& algorithm) {
         "ConvolutionPlan::set_algorithm: math type ", algorithm.math_type,
         " is not a cudnnMathType_t");
   }
-  TRTUTILS_CHECK(!algorithm.fused_epilogue || can_fuse_epilogue(),
-                 "ConvolutionPlan::set_algorithm: a fused epilogue needs a bias and ReLU "
-                 "(this convolution has bias=",
-                 p.desc.has_bias, ", activation=", to_string(p.desc.activation), ")");
+  TRTUTILS_CHECK(!algorithm.fused_epilogue ||
+                     (algorithm.uses_graph_api() ? can_fuse_graph_epilogue() : can_fuse_epilogue()),
+                 "ConvolutionPlan::set_algorithm: a fused epilogue needs ",
+                 algorithm.uses_graph_api() ? "a bias, a residual or an activation"
+                                            : "a bias and ReLU (legacy cuDNN call)",
+                 " (this convolution has bias=", p.desc.has_bias, ", residual=",
+                 p.desc.has_residual, ", activation=", to_string(p.desc.activation), ")");
   if (!algorithm.uses_graph_api()) {
     TRTUTILS_CUDNN_CHECK(cudnnSetConvolutionMathType(
         p.conv_desc.get(), static_cast<cudnnMathType_t>(algorithm.math_type)));
@@ -489,7 +495,7 @@ void ConvolutionPlan::execute(CudnnHandle& handle, core::StreamView stream,
     ConvolutionExecution::Impl& run = *execution->impl_;
     run.pointers.assign({const_cast<void*>(buffers.x), const_cast<void*>(buffers.w), buffers.y});
     if (chosen.fused_epilogue) {
-      run.pointers.push_back(const_cast<void*>(buffers.bias));
+      if (p.desc.has_bias) run.pointers.push_back(const_cast<void*>(buffers.bias));
       if (p.desc.has_residual) run.pointers.push_back(const_cast<void*>(buffers.z));
     }
     run.execution.execute(handle.handle(), run.pointers, workspace);
@@ -515,7 +521,7 @@ void ConvolutionPlan::execute(CudnnHandle& handle, core::StreamView stream,
   if (chosen.fused_epilogue || !p.epilogue) return;
   p.epilogue->launch(stream, buffers.y, p.desc.has_bias ? buffers.bias : nullptr,
                      p.desc.has_residual ? buffers.z : nullptr, p.output_count, p.output_channels,
-                     p.output_inner, p.desc.activation, p.desc.clip_ceiling);
+                     p.output_inner, p.desc.activation, p.desc.clip_ceiling, p.desc.leaky_slope);
 }
 
 }  // namespace trtutils::gpu

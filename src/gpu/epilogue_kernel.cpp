@@ -12,7 +12,10 @@ static_assert(static_cast<int>(Activation::kIdentity) == 0 &&
               static_cast<int>(Activation::kRelu) == 1 &&
               static_cast<int>(Activation::kSigmoid) == 2 &&
               static_cast<int>(Activation::kTanh) == 3 &&
-              static_cast<int>(Activation::kClippedRelu) == 4);
+              static_cast<int>(Activation::kClippedRelu) == 4 &&
+              static_cast<int>(Activation::kSilu) == 5 &&
+              static_cast<int>(Activation::kLeakyRelu) == 6 &&
+              static_cast<int>(Activation::kGelu) == 7);
 }  // namespace
 
 const char* epilogue_kernel_source() noexcept {
@@ -32,7 +35,7 @@ __device__ inline void trtutils_store(__nv_bfloat16* p, float v) { *p = __float2
 template <typename T>
 __global__ void trtutils_epilogue(T* y, const T* bias, const T* z, unsigned count,
                                   unsigned channels, unsigned inner, int activation,
-                                  float ceiling) {
+                                  float ceiling, float slope) {
   const unsigned step = gridDim.x * blockDim.x;
   for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += step) {
     float v = trtutils_load(y[i]);
@@ -43,6 +46,9 @@ __global__ void trtutils_epilogue(T* y, const T* bias, const T* z, unsigned coun
       case 2: v = 1.0f / (1.0f + expf(-v)); break;
       case 3: v = tanhf(v); break;
       case 4: v = fminf(fmaxf(v, 0.0f), ceiling); break;
+      case 5: v = v / (1.0f + expf(-v)); break;
+      case 6: v = v < 0.0f ? slope * v : v; break;
+      case 7: v = 0.5f * v * (1.0f + erff(v * 0.70710678f)); break;
       default: break;
     }
     trtutils_store(y + i, v);
@@ -72,7 +78,7 @@ EpilogueKernel::EpilogueKernel(DType dtype)
 
 void EpilogueKernel::launch(core::StreamView stream, void* y, const void* bias, const void* z,
                             std::int64_t count, std::int64_t channels, std::int64_t inner,
-                            Activation activation, float clip_ceiling) const {
+                            Activation activation, float clip_ceiling, float leaky_slope) const {
   TRTUTILS_CHECK(count >= 0 && channels > 0 && inner > 0, "epilogue kernel: count ", count,
                  ", channels ", channels, ", inner ", inner, " must be positive");
   if (count == 0) return;
@@ -85,7 +91,7 @@ void EpilogueKernel::launch(core::StreamView stream, void* y, const void* bias, 
   const auto channels_arg = static_cast<unsigned>(channels);
   const auto inner_arg = static_cast<unsigned>(inner);
   kernel_.launch(dim3(static_cast<unsigned>(blocks)), dim3(kBlock), stream, y, bias, z, count_arg,
-                 channels_arg, inner_arg, activation_code(activation), clip_ceiling);
+                 channels_arg, inner_arg, activation_code(activation), clip_ceiling, leaky_slope);
 }
 
 }  // namespace trtutils::gpu

@@ -73,6 +73,7 @@ plan::LayerParams convolution_layer_params(const gpu::ConvolutionDesc& desc,
   params.set(conv::kHasResidual, std::int64_t{desc.has_residual});
   params.set(conv::kActivation, static_cast<std::int64_t>(desc.activation));
   params.set(conv::kClipCeiling, static_cast<double>(desc.clip_ceiling));
+  params.set(conv::kLeakySlope, static_cast<double>(desc.leaky_slope));
   params.set(kAllowTf32Param, std::int64_t{desc.allow_tf32});
   params.set(conv::kAlgorithm, std::int64_t{algorithm.algorithm});
   params.set(conv::kMathType, std::int64_t{algorithm.math_type});
@@ -102,8 +103,9 @@ gpu::ConvolutionDesc convolution_desc_from_params(const plan::LayerParams& param
   desc.has_bias = flag(params, conv::kHasBias);
   desc.has_residual = flag(params, conv::kHasResidual);
   desc.activation = static_cast<gpu::Activation>(
-      ranged(params, conv::kActivation, conv::kIdentity, conv::kClippedRelu));
+      ranged(params, conv::kActivation, conv::kIdentity, conv::kGelu));
   desc.clip_ceiling = static_cast<float>(double_or(params, conv::kClipCeiling, 6.0));
+  desc.leaky_slope = static_cast<float>(double_or(params, conv::kLeakySlope, 0.01));
   desc.allow_tf32 = params.get_int(kAllowTf32Param, 0) != 0;
   return desc;
 }

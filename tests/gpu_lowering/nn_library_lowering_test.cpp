@@ -190,9 +190,24 @@ TEST(NnConvLowering, FusedActivationsMapToCudnnOrAFollowUpKernel) {
     const auto ctx =
         lowered(attrs({{fusion::kActivation, std::string("leaky_relu")}, {fusion::kAlpha, 0.2F}}));
     const auto d = conv_desc(*ctx, library_layer(*ctx, plan::layer_kinds::kCudnnConvolution));
+    EXPECT_EQ(d.activation, gpu::Activation::kLeakyRelu);
+    EXPECT_FLOAT_EQ(d.leaky_slope, 0.2F);
+    EXPECT_EQ(kernel_count(*ctx), 0u);
+  }
+  for (const auto& [name, activation] :
+       {std::pair{"silu", gpu::Activation::kSilu}, std::pair{"gelu", gpu::Activation::kGelu}}) {
+    const auto ctx = lowered(attrs({{fusion::kActivation, std::string(name)}}));
+    const auto d = conv_desc(*ctx, library_layer(*ctx, plan::layer_kinds::kCudnnConvolution));
+    EXPECT_EQ(d.activation, activation) << name;
+    EXPECT_EQ(kernel_count(*ctx), 0u) << name << " rides in the convolution layer";
+  }
+  {
+    // No cuDNN form: the layer runs with identity and a generated kernel follows.
+    const auto ctx = lowered(attrs({{fusion::kActivation, std::string("hard_swish")}}));
+    const auto d = conv_desc(*ctx, library_layer(*ctx, plan::layer_kinds::kCudnnConvolution));
     EXPECT_EQ(d.activation, gpu::Activation::kIdentity);
     ASSERT_EQ(ctx->layers().size(), 2u);
-    EXPECT_NE(ctx->layers()[1].launch->source.find("0.2"), std::string::npos);
+    EXPECT_NE(ctx->layers()[1].launch->source.find("fmax"), std::string::npos);
   }
   EXPECT_THROW(lowered(attrs({{fusion::kActivation, std::string("swish9")}})), ModelError);
 }

@@ -48,6 +48,7 @@ TEST(LibraryLayerParams, ConvolutionRoundTrips) {
   EXPECT_TRUE(back.has_residual);
   EXPECT_EQ(back.activation, gpu::Activation::kClippedRelu);
   EXPECT_EQ(back.clip_ceiling, 3.5f);
+  EXPECT_EQ(back.leaky_slope, desc.leaky_slope);
   EXPECT_EQ(back.input_dtype, DType::kFloat16);
   EXPECT_EQ(convolution_algorithm_from_params(params), algorithm);
   // The stored names are the contract's.

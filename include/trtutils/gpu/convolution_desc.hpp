@@ -23,9 +23,20 @@ namespace trtutils::gpu {
 /// D, H, W, C; filters K, k..., C/groups), the layout tensor cores prefer.
 enum class TensorLayout : std::uint8_t { kNCHW, kNHWC };
 
-/// Activations the convolution can apply after bias and residual. Others
-/// (LeakyRelu, HardSigmoid, ...) are the job of a separate epilogue kernel.
-enum class Activation : std::uint8_t { kIdentity, kRelu, kSigmoid, kTanh, kClippedRelu };
+/// Activations the convolution can apply after bias and residual (inside a
+/// cuDNN graph-API engine, or in the epilogue kernel that follows a bare
+/// convolution). Others (HardSwish, HardSigmoid, ...) are the job of a
+/// separate element-wise kernel. kGelu is the exact (erf) form.
+enum class Activation : std::uint8_t {
+  kIdentity,
+  kRelu,
+  kSigmoid,
+  kTanh,
+  kClippedRelu,
+  kSilu,
+  kLeakyRelu,
+  kGelu
+};
 
 const char* to_string(TensorLayout layout) noexcept;
 const char* to_string(Activation activation) noexcept;
@@ -50,6 +61,7 @@ struct ConvolutionDesc {
   bool has_residual = false;  ///< z, shaped and laid out like y, added before the activation
   Activation activation = Activation::kIdentity;
   float clip_ceiling = 6.0f;  ///< kClippedRelu: y = min(max(v, 0), clip_ceiling)
+  float leaky_slope = 0.01f;  ///< kLeakyRelu: y = v < 0 ? leaky_slope * v : v
 
   /// f32 only: let cuDNN use TF32 tensor cores (about 1e-3 relative error).
   /// Off by default so f32 stays f32-accurate.

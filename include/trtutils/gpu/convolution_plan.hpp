@@ -46,8 +46,9 @@ struct ConvolutionAlgorithm {
   std::int32_t math_type = 0;         ///< cudnnMathType_t it was timed with
   std::uint64_t workspace_bytes = 0;  ///< what it needs
   /// True: bias + ReLU ride in cudnnConvolutionBiasActivationForward (or,
-  /// for a graph-API engine, inside its operation graph with the residual);
-  /// false: a separate epilogue kernel (or none) follows the convolution.
+  /// for a graph-API engine, bias, residual and any activation ride inside
+  /// its operation graph); false: a separate epilogue kernel (or none)
+  /// follows the convolution.
   bool fused_epilogue = false;
   /// >= 0: a cuDNN graph-API engine (cuDNN's global engine index) with
   /// `knobs` ((knob type, value) pairs) runs the convolution instead of the
@@ -127,9 +128,12 @@ class ConvolutionPlan {
 
   const ConvolutionDesc& desc() const noexcept;
   const std::vector<std::int64_t>& output_shape() const noexcept;
-  /// True when bias + ReLU can ride in cuDNN's fused call (has_bias and
-  /// activation == kRelu).
+  /// True when bias + ReLU can ride in cuDNN's legacy fused call (has_bias
+  /// and activation == kRelu).
   bool can_fuse_epilogue() const noexcept;
+  /// True when a graph-API engine can carry the epilogue inside its
+  /// operation graph: there is a bias, a residual or an activation.
+  bool can_fuse_graph_epilogue() const noexcept;
 
   /// Times every cuDNN algorithm on the given buffers within
   /// `workspace_bytes` (cudnnFindConvolutionForwardAlgorithmEx; overwrites
@@ -157,7 +161,7 @@ class ConvolutionPlan {
   /// Adopts a choice (e.g. from a plan file). Compiles the epilogue kernel
   /// when the unfused path needs one (needs a GPU then). InvalidArgument for
   /// an algorithm number out of range, odd knob list, or fused_epilogue
-  /// without can_fuse_epilogue(). A graph-API engine is only checked when
+  /// without can_fuse_epilogue() (legacy) / can_fuse_graph_epilogue(). A graph-API engine is only checked when
   /// prepare() builds its plan.
   void set_algorithm(const ConvolutionAlgorithm& algorithm);
 

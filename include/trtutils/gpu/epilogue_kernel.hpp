@@ -26,9 +26,10 @@ class EpilogueKernel {
   explicit EpilogueKernel(DType dtype);
 
   /// Queues the epilogue on `stream` over `count` elements of `y`.
+  /// `clip_ceiling` serves kClippedRelu, `leaky_slope` kLeakyRelu.
   void launch(core::StreamView stream, void* y, const void* bias, const void* z, std::int64_t count,
               std::int64_t channels, std::int64_t inner, Activation activation,
-              float clip_ceiling) const;
+              float clip_ceiling, float leaky_slope = 0.01f) const;
 
  private:
   core::Kernel kernel_;

@@ -37,6 +37,7 @@ inline constexpr const char* kHasBias = "has_bias";           // int 0/1
 inline constexpr const char* kHasResidual = "has_residual";   // int 0/1
 inline constexpr const char* kActivation = "activation";      // int, below
 inline constexpr const char* kClipCeiling = "clip_ceiling";   // double
+inline constexpr const char* kLeakySlope = "leaky_slope";     // double (kLeakyRelu)
 // Chosen by the builder's autotuning:
 inline constexpr const char* kAlgorithm = "algorithm";        // int
 inline constexpr const char* kMathType = "math_type";         // int
@@ -44,7 +45,16 @@ inline constexpr const char* kWorkspaceBytes = "workspace_bytes";  // int
 inline constexpr const char* kFused = "fused";                // int 0/1
 inline constexpr const char* kEngine = "engine";              // int: cuDNN graph engine, -1 legacy
 inline constexpr const char* kKnobs = "knobs";                // ints: (knob type, value) pairs
-enum Activation : std::int64_t { kIdentity = 0, kRelu = 1, kSigmoid = 2, kTanh = 3, kClippedRelu = 4 };
+enum Activation : std::int64_t {
+  kIdentity = 0,
+  kRelu = 1,
+  kSigmoid = 2,
+  kTanh = 3,
+  kClippedRelu = 4,
+  kSilu = 5,
+  kLeakyRelu = 6,
+  kGelu = 7
+};
 }  // namespace convolution
 
 // --- "cublaslt.matmul": inputs A, B, [bias], [C]; output D --------------------

@@ -159,6 +159,7 @@ void lower_with_cudnn(LoweringContext& ctx, const ConvGeometry& g, GpuTensor x, 
   const ConvolutionActivation act = convolution_activation(epilogue);
   params.set(conv_params::kActivation, act.activation);
   params.set(conv_params::kClipCeiling, act.clip_ceiling);
+  if (act.activation == conv_params::kLeakyRelu) params.set(conv_params::kLeakySlope, act.leaky_slope);
   ctx.emit_layer(layer_name(ctx, "convolution"), plan::layer_kinds::kCudnnConvolution, inputs,
                  {y.id}, std::move(params));
   if (!act.fused) emit_activation_in_place(ctx, epilogue, y);

@@ -98,6 +98,12 @@ ConvolutionActivation convolution_activation(const FusedEpilogue& e) {
     case Kind::kClip:
       if (e.clip_min == 0.0 && e.clip_max > 0.0) return {conv::kClippedRelu, e.clip_max, true};
       break;
+    case Kind::kSilu:
+      return {conv::kSilu, 6.0, true};
+    case Kind::kLeakyRelu:
+      return {conv::kLeakyRelu, 6.0, true, e.alpha};
+    case Kind::kGelu:
+      return {conv::kGelu, 6.0, true};
     default:
       break;
   }

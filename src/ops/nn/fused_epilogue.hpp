@@ -39,13 +39,15 @@ FusedEpilogue read_fused_epilogue(const LoweringContext& ctx);
 std::string epilogue_function_source(const FusedEpilogue& epilogue,
                                      const std::string& compute_type);
 
-/// How cuDNN's convolution applies it: `activation` and `clip_ceiling` as the
-/// layer params take them, and whether that is the whole epilogue (false:
-/// the layer runs with identity and emit_activation_in_place follows).
+/// How cuDNN's convolution applies it: `activation`, `clip_ceiling` and
+/// `leaky_slope` as the layer params take them, and whether that is the
+/// whole epilogue (false: the layer runs with identity and
+/// emit_activation_in_place follows).
 struct ConvolutionActivation {
   std::int64_t activation = 0;
   double clip_ceiling = 6.0;
   bool fused = true;
+  double leaky_slope = 0.01;
 };
 ConvolutionActivation convolution_activation(const FusedEpilogue& epilogue);
 
