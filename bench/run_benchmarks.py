@@ -93,11 +93,17 @@ def graph_split(r: dict) -> str | None:
     if r.get("graph_nodes") is None or r.get("host_graph_launch_median_us") is None:
         return None
     line = "no" if not r.get("graph_straight_line") else "yes"
-    return (f"{r['graph_nodes']} nodes ({r['graph_kernel_nodes']} / {r['graph_memcpy_nodes']} / "
+    text = (f"{r['graph_nodes']} nodes ({r['graph_kernel_nodes']} / {r['graph_memcpy_nodes']} / "
             f"{r['graph_memset_nodes']} / {r['graph_other_nodes']}; "
             f"{r['graph_programmatic_edges']} PDL, {r['graph_cluster_kernel_nodes']} cluster, "
             f"line {line}): launch {r['host_graph_launch_median_us']:.1f} + ours "
             f"{r['host_ours_median_us']:.1f}, reference {r['host_reference_launch_median_us']:.1f}")
+    if r.get("graph_full_edges_changed") and r.get("host_full_edges_launch_median_us") is not None:
+        # The PDL trade-off: the same graph with its programmatic edges made full.
+        text += (f"; PDL edges made full: launch {r['host_full_edges_launch_median_us']:.1f}, "
+                 f"replay {r['gpu_full_edges_replay_median_ms']:.3f} ms vs "
+                 f"{r['gpu_replay_median_ms']:.3f} ms with PDL")
+    return text
 
 
 def target_for(batch: int) -> float:

@@ -7,7 +7,7 @@
 #include "runtime/engine_impl.hpp"
 #include "trtutils/core/context.hpp"
 #include "trtutils/core/cuda_graph.hpp"
-#include "trtutils/core/graph_memset_rewrite.hpp"
+#include "trtutils/core/graph_rewrite.hpp"
 #include "trtutils/core/memory.hpp"
 #include "trtutils/gpu/convolution_plan.hpp"
 #include "trtutils/gpu/cublaslt_handle.hpp"

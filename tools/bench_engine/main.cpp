@@ -63,6 +63,7 @@
 #include "trtutils/core/device.hpp"
 #include "trtutils/core/error.hpp"
 #include "trtutils/core/event.hpp"
+#include "trtutils/core/graph_rewrite.hpp"
 #include "trtutils/core/kernel.hpp"
 #include "trtutils/core/memory.hpp"
 #include "trtutils/core/stream.hpp"
@@ -236,6 +237,13 @@ struct GraphHostSplit {
   /// The same for a straight line of as many empty kernels: what a launch of
   /// that many nodes costs on this machine when node types play no part.
   Stats reference_launch_us;
+  /// The graph again with its programmatic (PDL) edges made full
+  /// (make_programmatic_edges_full): its launch cost, and the GPU time of a
+  /// replay of each, to weigh PDL's host cost against its overlap.
+  std::size_t full_edges_changed = 0;
+  Stats full_edges_launch_us;
+  Stats replay_gpu_ms;
+  Stats full_edges_replay_gpu_ms;
 };
 
 struct ConfigResult {
@@ -274,6 +282,26 @@ Stats time_launches(const trtutils::core::GraphExec& exec, trtutils::core::Strea
   return stats_of(std::move(us));
 }
 
+/// GPU milliseconds of `calls` replays, events around each, synchronised
+/// before the next.
+Stats time_replays(const trtutils::core::GraphExec& exec, trtutils::core::StreamView stream,
+                   int calls) {
+  namespace core = trtutils::core;
+  exec.launch(stream);
+  core::Event start;
+  core::Event end;
+  std::vector<double> ms;
+  ms.reserve(static_cast<std::size_t>(calls));
+  for (int i = 0; i < calls; ++i) {
+    start.record(stream);
+    exec.launch(stream);
+    end.record(stream);
+    end.synchronize();
+    ms.push_back(static_cast<double>(core::elapsed_ms(start, end)));
+  }
+  return stats_of(std::move(ms));
+}
+
 /// Times a bare cudaGraphLaunch of the context's recorded graph and of a
 /// straight line of as many empty kernels, so that the JSON says how much of
 /// direct_exec's host time is the launch itself and whether the graph's
@@ -285,7 +313,14 @@ GraphHostSplit split_graph_host_time(trtutils::runtime::TRTEngine& engine, int c
   GraphHostSplit split;
   split.graph = recorded->summary();
   const core::StreamView stream = engine.stream();
-  split.launch_us = time_launches(core::GraphExec(*recorded), stream, calls);
+  const core::GraphExec as_recorded(*recorded);
+  split.launch_us = time_launches(as_recorded, stream, calls);
+  core::CudaGraph full_edges = core::clone_graph(*recorded);
+  split.full_edges_changed = core::make_programmatic_edges_full(full_edges);
+  const core::GraphExec full_edges_exec(full_edges);
+  split.full_edges_launch_us = time_launches(full_edges_exec, stream, calls);
+  split.replay_gpu_ms = time_replays(as_recorded, stream, calls);
+  split.full_edges_replay_gpu_ms = time_replays(full_edges_exec, stream, calls);
 
   const core::Kernel empty(R"(extern "C" __global__ void trtutils_bench_empty() {})",
                            "trtutils_bench_empty");
@@ -407,6 +442,13 @@ std::string graph_split_fields(const ConfigResult& r) {
       << ", \"host_ours_median_us\": " << json_number(r.host_us.median - launch.median)
       << ", \"host_reference_launch_median_us\": " << json_number(reference.median)
       << ", \"host_reference_launch_min_us\": " << json_number(reference.min);
+  const Stats& full_launch = r.split ? r.split->full_edges_launch_us : none;
+  const Stats& replay = r.split ? r.split->replay_gpu_ms : none;
+  const Stats& full_replay = r.split ? r.split->full_edges_replay_gpu_ms : none;
+  count("graph_full_edges_changed", r.split ? r.split->full_edges_changed : 0);
+  out << ", \"host_full_edges_launch_median_us\": " << json_number(full_launch.median)
+      << ", \"gpu_replay_median_ms\": " << json_number(replay.median)
+      << ", \"gpu_full_edges_replay_median_ms\": " << json_number(full_replay.median);
   return out.str();
 }
 

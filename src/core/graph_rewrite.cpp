@@ -1,4 +1,4 @@
-#include "trtutils/core/graph_memset_rewrite.hpp"
+#include "trtutils/core/graph_rewrite.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -155,6 +155,36 @@ std::size_t replace_memset_nodes(CudaGraph& graph) {
   const Kernel& kernel = fill_kernel();
   for (const cudaGraphNode_t memset : memsets) replace_one(graph.handle(), memset, kernel);
   return memsets.size();
+}
+
+std::size_t make_programmatic_edges_full(CudaGraph& graph) {
+  if (graph.empty()) return 0;
+  std::size_t count = 0;
+  TRTUTILS_CUDA_CHECK(cudaGraphGetEdges(graph.handle(), nullptr, nullptr, nullptr, &count));
+  std::vector<cudaGraphNode_t> from(count);
+  std::vector<cudaGraphNode_t> to(count);
+  std::vector<cudaGraphEdgeData> data(count);
+  if (count > 0) {
+    TRTUTILS_CUDA_CHECK(
+        cudaGraphGetEdges(graph.handle(), from.data(), to.data(), data.data(), &count));
+  }
+  std::size_t changed = 0;
+  const cudaGraphEdgeData full{};  // default port and type: the whole node completes first
+  for (std::size_t e = 0; e < count; ++e) {
+    if (data[e].type != cudaGraphDependencyTypeProgrammatic) continue;
+    TRTUTILS_CUDA_CHECK(
+        cudaGraphRemoveDependencies(graph.handle(), &from[e], &to[e], &data[e], 1));
+    TRTUTILS_CUDA_CHECK(cudaGraphAddDependencies(graph.handle(), &from[e], &to[e], &full, 1));
+    ++changed;
+  }
+  return changed;
+}
+
+CudaGraph clone_graph(const CudaGraph& graph) {
+  if (graph.empty()) return {};
+  cudaGraph_t copy = nullptr;
+  TRTUTILS_CUDA_CHECK(cudaGraphClone(&copy, graph.handle()));
+  return CudaGraph(copy);
 }
 
 }  // namespace trtutils::core

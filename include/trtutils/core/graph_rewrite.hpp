@@ -1,6 +1,8 @@
 #pragma once
-// Turns a recorded graph's memset nodes into kernel nodes that write the same
-// bytes. Why: on an H100 (driver 580) a straight line of kernel nodes
+// Rewrites of a recorded graph that keep what it computes and change what its
+// launch costs.
+//
+// Memset nodes to kernel nodes. Why: on an H100 (driver 580) a straight line of kernel nodes
 // launches in a few microseconds whatever its length, while each memset node
 // in it adds about 2-3 us to cudaGraphLaunch (bench/results: resnet50 at
 // batch 32, 8 memset nodes, 15.5 us; vit_b_16, 26 memset nodes, 77 us).
@@ -20,5 +22,16 @@ namespace trtutils::core {
 /// architecture and process and stays loaded for the process's lifetime,
 /// since the rewritten graph refers to it.
 std::size_t replace_memset_nodes(CudaGraph& graph);
+
+/// Turns every programmatic-dependent-launch edge (a kernel may start while
+/// the one before it finishes) into a full dependency. Always safe: a kernel
+/// waiting in griddepcontrol.wait finds its predecessor already complete.
+/// What it trades: graphs with programmatic edges cost more host time per
+/// cudaGraphLaunch, while the overlap they allow saves GPU time. Returns how
+/// many edges it changed.
+std::size_t make_programmatic_edges_full(CudaGraph& graph);
+
+/// A deep copy of `graph` (cudaGraphClone); an empty graph copies as empty.
+CudaGraph clone_graph(const CudaGraph& graph);
 
 }  // namespace trtutils::core

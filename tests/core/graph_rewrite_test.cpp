@@ -9,7 +9,7 @@
 #include "gpu_test_support.hpp"
 #include "trtutils/core/cuda_check.hpp"
 #include "trtutils/core/cuda_graph.hpp"
-#include "trtutils/core/graph_memset_rewrite.hpp"
+#include "trtutils/core/graph_rewrite.hpp"
 #include "trtutils/core/kernel.hpp"
 #include "trtutils/core/memory.hpp"
 #include "trtutils/core/stream.hpp"
@@ -123,12 +123,12 @@ std::vector<std::uint8_t> run_on(DeviceBuffer& buffer, const std::vector<std::ui
   return out;
 }
 
-TEST(GraphMemsetRewrite, AnEmptyGraphHasNothingToReplace) {
+TEST(GraphRewrite, AnEmptyGraphHasNothingToReplace) {
   CudaGraph empty;
   EXPECT_EQ(replace_memset_nodes(empty), 0u);
 }
 
-TEST(GraphMemsetRewriteGpu, KernelNodesWriteWhatTheMemsetsWroteInTheSameOrder) {
+TEST(GraphRewriteGpu, KernelNodesWriteWhatTheMemsetsWroteInTheSameOrder) {
   TRTUTILS_REQUIRE_GPU();
   Stream stream;
   DeviceBuffer buffer = allocate_device(kBytes);
@@ -156,7 +156,7 @@ TEST(GraphMemsetRewriteGpu, KernelNodesWriteWhatTheMemsetsWroteInTheSameOrder) {
   EXPECT_EQ(replace_memset_nodes(recorded.graph()), 0u) << "a second pass finds nothing left";
 }
 
-TEST(GraphMemsetRewriteGpu, ACapturedChainStaysAStraightLine) {
+TEST(GraphRewriteGpu, ACapturedChainStaysAStraightLine) {
   TRTUTILS_REQUIRE_GPU();
   Stream stream;
   DeviceBuffer buffer = allocate_device(kBytes);
@@ -176,6 +176,43 @@ TEST(GraphMemsetRewriteGpu, ACapturedChainStaysAStraightLine) {
   EXPECT_TRUE(summary.straight_line);
   // Only the second fill then one increment may be visible: order kept.
   EXPECT_EQ(run_on(buffer, random_bytes(), graph, stream), std::vector<std::uint8_t>(kBytes, 5));
+}
+
+TEST(GraphRewrite, AnEmptyGraphHasNoEdgesToChangeAndClonesAsEmpty) {
+  CudaGraph empty;
+  EXPECT_EQ(make_programmatic_edges_full(empty), 0u);
+  EXPECT_TRUE(clone_graph(empty).empty());
+}
+
+TEST(GraphRewriteGpu, ProgrammaticEdgesBecomeFullOnesInACloneOnly) {
+  TRTUTILS_REQUIRE_GPU();
+  if (!supports_programmatic_dependent_launch(current_device_arch())) {
+    GTEST_SKIP() << "this GPU has no programmatic dependent launch (sm_90 and newer)";
+  }
+  Stream stream;
+  DeviceBuffer buffer = allocate_device(kBytes);
+  const Kernel increment(kIncrement, "increment");
+  const int n = static_cast<int>(kBytes);
+  LaunchOptions pdl;
+  pdl.programmatic_dependent_launch = true;
+  // Three increments of one buffer: the rewritten copy must still run each
+  // once, in order.
+  const CudaGraph recorded = capture_graph(stream, [&](StreamView s) {
+    increment.launch(dim3(kBytes / 256), dim3(256), s, buffer.data(), n);
+    increment.call(dim3(kBytes / 256), dim3(256), s, KernelArgs::of(buffer.data(), n), pdl);
+    increment.call(dim3(kBytes / 256), dim3(256), s, KernelArgs::of(buffer.data(), n), pdl);
+  });
+  ASSERT_EQ(recorded.summary().programmatic_edges, 2u);
+  CudaGraph copy = clone_graph(recorded);
+  EXPECT_EQ(make_programmatic_edges_full(copy), 2u);
+  const GraphSummary summary = copy.summary();
+  EXPECT_EQ(summary.programmatic_edges, 0u);
+  EXPECT_EQ(summary.edges, 2u);
+  EXPECT_EQ(summary.kernel_nodes, 3u);
+  EXPECT_TRUE(summary.straight_line);
+  EXPECT_EQ(recorded.summary().programmatic_edges, 2u) << "the original is untouched";
+  EXPECT_EQ(run_on(buffer, std::vector<std::uint8_t>(kBytes, 10), copy, stream),
+            std::vector<std::uint8_t>(kBytes, 13));
 }
 
 }  // namespace
