@@ -127,6 +127,39 @@ inline void depthwise_block(ir::Graph& g) {
                                       m.constant(HostTensor::from_values<float>({}, {6.0f}))}));
 }
 
+// ConvNeXt's block as torchvision exports it: depthwise 7x7 (bias), to
+// channels-last, LayerNormalization over C, MatMul + bias, exact GELU
+// (x * 0.5 * (1 + erf(x / sqrt 2))), MatMul + bias, back to channels-first,
+// plus the input.
+inline void convnext_block(ir::Graph& g) {
+  GraphMaker m(g);
+  ir::Value* x = m.input("x", {2, 16, 8, 8});
+  ir::Attributes dw;
+  dw.set("pads", std::vector<std::int64_t>{3, 3, 3, 3});
+  dw.set("group", std::int64_t{16});
+  ir::Value* y = m.op("Conv", {x, m.constant(ramp({16, 1, 7, 7}, 0.3f, 0.2f)),
+                               m.constant(ramp({16}, 0.2f, 0.1f))},
+                      dw);
+  ir::Attributes to_last;
+  to_last.set("perm", std::vector<std::int64_t>{0, 2, 3, 1});
+  y = m.op("Transpose", {y}, to_last);
+  ir::Attributes norm;
+  norm.set("axis", std::int64_t{-1});
+  norm.set("epsilon", 1e-6f);
+  y = m.op("LayerNormalization",
+           {y, m.constant(ramp({16}, 0.5f, 1.0f)), m.constant(ramp({16}, 0.2f, 0.3f))}, norm);
+  y = m.op("Add", {m.op("MatMul", {y, m.constant(ramp({16, 64}, 0.3f, 0.1f))}),
+                   m.constant(ramp({64}, 0.2f, 0.4f))});
+  const auto scalar = [&](float v) { return m.constant(HostTensor::from_values<float>({}, {v})); };
+  ir::Value* erf = m.op("Erf", {m.op("Div", {y, scalar(1.4142135f)})});
+  y = m.op("Mul", {m.op("Mul", {y, m.op("Add", {erf, scalar(1.0f)})}), scalar(0.5f)});
+  y = m.op("Add", {m.op("MatMul", {y, m.constant(ramp({64, 16}, 0.2f, 0.5f))}),
+                   m.constant(ramp({16}, 0.1f, 0.6f))});
+  ir::Attributes to_first;
+  to_first.set("perm", std::vector<std::int64_t>{0, 3, 1, 2});
+  g.outputs().push_back(m.op("Add", {m.op("Transpose", {y}, to_first), x}));
+}
+
 // Classifier head: conv -> relu -> GlobalAveragePool -> Flatten -> Gemm.
 inline void classifier_head(ir::Graph& g) {
   GraphMaker m(g);

@@ -28,6 +28,7 @@ const std::vector<Case>& blocks() {
   static const std::vector<Case> cases{{"resnet", resnet_block},
                                        {"c2f", c2f_block},
                                        {"depthwise", depthwise_block},
+                                       {"convnext", convnext_block},
                                        {"classifier", classifier_head}};
   return cases;
 }

@@ -83,6 +83,21 @@ std::vector<std::unique_ptr<NodeUnderTest>> sample_nodes() {
   add("LayerNormalization",
       std::vector<HostTensor>{random_tensor({4, 6, 5}), random_tensor({6, 1}, 1), HostTensor()},
       attrs({{"axis", std::int64_t{1}}}), 17, 1);
+  // The row-group kernel: ViT's rows (768, a warp per row), ConvNeXt's
+  // channels-last rows (96, four lanes), the longest rows it takes in f16
+  // (4096: 16 vectors a lane; f32 runs those on the block kernel), and an
+  // offset mean (the two-pass variance must not cancel).
+  add("LayerNormalization",
+      std::vector<HostTensor>{random_tensor({2, 197, 768}, 15), random_tensor({768}, 16),
+                              random_tensor({768}, 17)});
+  add("LayerNormalization",
+      std::vector<HostTensor>{random_tensor({3, 7, 7, 96}, 18), random_tensor({96}, 19),
+                              random_tensor({96}, 20)},
+      attrs({{"axis", std::int64_t{-1}}, {"epsilon", 1e-6F}}), 17, 3);
+  add("LayerNormalization",
+      std::vector<HostTensor>{random_tensor({3, 4096}, 21), random_tensor({4096}, 22)});
+  add("LayerNormalization",
+      std::vector<HostTensor>{random_tensor({5, 64}, 23, 95.0F, 105.0F), random_tensor({64}, 24)});
   add("Softmax", std::vector<HostTensor>{random_tensor({3, 5, 300}, 9, -20.0F, 20.0F)});
   add("Softmax", std::vector<HostTensor>{random_tensor({3, 5, 7})},
       attrs({{"axis", std::int64_t{1}}}));
@@ -143,15 +158,26 @@ TEST(NnKernelLowering, RowKernelsLaunchOneBlockPerRow) {
   EXPECT_EQ(rows.lower(Precision::kFloat32)->launches().at(0).grid[0], 3u);  // ceil(20 / 8)
   NodeUnderTest long_rows("Softmax", {random_tensor({4, 1025})});
   EXPECT_EQ(long_rows.lower(Precision::kFloat32)->launches().at(0).grid[0], 4u);  // block per row
-  NodeUnderTest norm("LayerNormalization", {random_tensor({4, 6, 40}), random_tensor({40})});
+  NodeUnderTest norm("LayerNormalization", {random_tensor({4, 6, 5}), random_tensor({5})});
   EXPECT_EQ(norm.lower(Precision::kFloat32)->launches().at(0).grid[0], 24u);
+  // Rows of whole 16-byte vectors: lane groups (40 f32 = 10 vectors: 4 lanes),
+  // 64 groups per 256-thread block.
+  NodeUnderTest grouped("LayerNormalization", {random_tensor({4, 6, 40}), random_tensor({40})});
+  const auto group_launch = grouped.lower(Precision::kFloat32)->launches().at(0);
+  EXPECT_NE(group_launch.source.find("kLanes = 4"), std::string::npos);
+  EXPECT_EQ(group_launch.grid[0], 1u);
+  EXPECT_EQ(group_launch.block[0], 256u);
 }
 
 TEST(NnKernelLowering, HalfPrecisionKeepsStatisticsInFloat) {
-  NodeUnderTest norm("LayerNormalization", {random_tensor({4, 40}), random_tensor({40})});
+  NodeUnderTest norm("LayerNormalization", {random_tensor({4, 41}), random_tensor({41})});
   const std::string source = norm.lower(Precision::kFloat16)->launches().at(0).source;
   EXPECT_NE(source.find("__shared__ float shared"), std::string::npos);
   EXPECT_NE(source.find("__half2float"), std::string::npos);
+  NodeUnderTest grouped("LayerNormalization", {random_tensor({4, 40}), random_tensor({40})});
+  const std::string group_source = grouped.lower(Precision::kFloat16)->launches().at(0).source;
+  EXPECT_NE(group_source.find("float sum"), std::string::npos);
+  EXPECT_NE(group_source.find("__half2float"), std::string::npos);
 }
 
 TEST(NnKernelLoweringGpu, MatchesTheCpuReference) {

@@ -300,6 +300,20 @@ TEST(NnMatmulLowering, ExactGeluIsAFollowUpKernelNotCublasGelu) {
             gpu::MatmulEpilogue::kBias);
   ASSERT_EQ(kernel_count(*ctx), 1u);
   EXPECT_NE(ctx->launches()[0].source.find("erff"), std::string::npos);
+  // 4 x 6 f16 is three 16-byte vectors: the follow-up kernel takes whole vectors.
+  EXPECT_NE(ctx->launches()[0].source.find("uint4* y"), std::string::npos);
+}
+
+TEST(NnMatmulLoweringGpu, ExactGeluFollowUpMatchesTheCpuReference) {
+  TRTUTILS_REQUIRE_GPU();
+  // 6 x 40: whole vectors in f32 and f16; 5 x 7: element by element.
+  for (const auto& [m, n] : {std::pair{6, 40}, std::pair{5, 7}}) {
+    NodeUnderTest t(
+        "MatMul", {random_tensor({m, 16}), random_tensor({16, n}), random_tensor({n})},
+        attrs({{fusion::kBias, std::int64_t{1}}, {fusion::kActivation, std::string("gelu")}}));
+    expect_close_to_cpu(t, Precision::kFloat32, 1e-5);
+    expect_close_to_cpu(t, Precision::kFloat16, 1e-2);
+  }
 }
 
 TEST(NnMatmulLowering, IntegerMatmulIsAGeneratedKernel) {

@@ -1,8 +1,12 @@
 // GPU lowerings of BatchNormalization (inference: a per-channel affine
 // kernel), InstanceNormalization (one block per (n, c) plane) and
-// LayerNormalization (one block per row, optional Mean / InvStdDev outputs).
+// LayerNormalization (optional Mean / InvStdDev outputs: rows of f32/f16/
+// bf16 that fit in registers run a lane group per row with 16-byte accesses,
+// others one block per row).
 // Statistics are always computed in f32 (f64 for f64 tensors), two-pass
 // (mean, then the mean squared deviation) like the CPU references.
+#include <optional>
+
 #include "ops/nn/nn_gpu.hpp"
 #include "ops/nn/nn_ops.hpp"
 #include "ops/support.hpp"
@@ -194,6 +198,111 @@ DType stash_dtype(const LoweringContext& ctx) {
   return *dtype;
 }
 
+/// How the row-group LayerNormalization kernel splits a row: `lanes`
+/// threads (a power of two, at most a warp) share a row, each holding `per`
+/// 16-byte vectors of `width` elements in registers.
+struct RowGroupShape {
+  int width = 0;
+  int lanes = 0;
+  int per = 0;
+};
+
+/// The shape, or nullopt when the row does not fit the kernel: f32/f16/bf16
+/// throughout, rows a whole number of vectors, at most 16 vectors a thread.
+std::optional<RowGroupShape> row_group_shape(DType dtype, std::int64_t size) {
+  RowGroupShape s;
+  if (dtype == DType::kFloat32) s.width = 4;
+  if (dtype == DType::kFloat16 || dtype == DType::kBFloat16) s.width = 8;
+  if (s.width == 0 || size % s.width != 0) return std::nullopt;
+  const std::int64_t vectors = size / s.width;
+  // About four vectors a thread for short rows (ConvNeXt's 96 channels: 4
+  // lanes), a whole warp from 128 vectors on (ViT's 768 f16: 3 each).
+  s.lanes = 1;
+  while (s.lanes < 32 && s.lanes * 4 < vectors) s.lanes *= 2;
+  s.per = static_cast<int>((vectors + s.lanes - 1) / s.lanes);
+  if (s.per > 16) return std::nullopt;
+  return s;
+}
+
+/// LayerNormalization with each row read once into registers by a group of
+/// lanes (16-byte loads), mean and variance from the registers (two-pass,
+/// shuffle reductions within the group), one 16-byte store pass. The block
+/// kernel below reads a row three times with element loads.
+std::string row_group_source(const RowGroupShape& s, std::int64_t size, DType dtype,
+                             const std::string& scale_at, const std::string& bias_at,
+                             DType mean_dtype, DType inv_std_dtype, bool stats) {
+  const std::string t = cuda_type(dtype);
+  const std::string w = std::to_string(s.width);
+  return "extern \"C\" __global__ void trt_layer_normalization_rows(const " + t +
+         "* x, const " + t + "* scale, const " + t + "* bias, " + t + "* y, " +
+         cuda_type(mean_dtype) + "* mean_out, " + cuda_type(inv_std_dtype) +
+         "* inv_std_out, long long rows, float epsilon) {\n"
+         "  constexpr int kLanes = " + std::to_string(s.lanes) + ", kPer = " +
+         std::to_string(s.per) + ", kWidth = " + w + ";\n"
+         "  constexpr long long size = " + std::to_string(size) + "LL;\n"
+         "  constexpr int kVectors = " + std::to_string(size / s.width) + ";\n"
+         "  const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) / kLanes;\n"
+         "  const int lane = threadIdx.x % kLanes;\n"
+         "  const bool active = row < rows;\n"
+         "  float v[kPer * kWidth];\n"
+         "  float sum = 0.0f;\n"
+         "#pragma unroll\n"
+         "  for (int p = 0; p < kPer; ++p) {\n"
+         "    const int q = p * kLanes + lane;\n"
+         "    if (active && q < kVectors) {\n"
+         "      const uint4 raw = *reinterpret_cast<const uint4*>(x + row * size + (long long)q * kWidth);\n"
+         "      const " + t + "* e = reinterpret_cast<const " + t + "*>(&raw);\n"
+         "#pragma unroll\n"
+         "      for (int k = 0; k < kWidth; ++k) {\n"
+         "        v[p * kWidth + k] = " + load_expr(dtype, "e[k]") + ";\n"
+         "        sum += v[p * kWidth + k];\n"
+         "      }\n"
+         "    } else {\n"
+         "#pragma unroll\n"
+         "      for (int k = 0; k < kWidth; ++k) v[p * kWidth + k] = 0.0f;\n"
+         "    }\n"
+         "  }\n"
+         "#pragma unroll\n"
+         "  for (int o = kLanes / 2; o > 0; o /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, o, kLanes);\n"
+         "  const float mean = sum / (float)size;\n"
+         "  float squares = 0.0f;\n"
+         "#pragma unroll\n"
+         "  for (int p = 0; p < kPer; ++p) {\n"
+         "    if (p * kLanes + lane < kVectors) {\n"
+         "#pragma unroll\n"
+         "      for (int k = 0; k < kWidth; ++k) {\n"
+         "        const float d = v[p * kWidth + k] - mean;\n"
+         "        squares += d * d;\n"
+         "      }\n"
+         "    }\n"
+         "  }\n"
+         "#pragma unroll\n"
+         "  for (int o = kLanes / 2; o > 0; o /= 2) squares += __shfl_xor_sync(0xffffffffu, squares, o, kLanes);\n"
+         "  const float inv_std = 1.0f / sqrtf(squares / (float)size + epsilon);\n"
+         "  if (!active) return;\n"
+         "#pragma unroll\n"
+         "  for (int p = 0; p < kPer; ++p) {\n"
+         "    const int q = p * kLanes + lane;\n"
+         "    if (q >= kVectors) continue;\n"
+         "    uint4 raw;\n"
+         "    " + t + "* e = reinterpret_cast<" + t + "*>(&raw);\n"
+         "#pragma unroll\n"
+         "    for (int k = 0; k < kWidth; ++k) {\n"
+         "      const long long j = (long long)q * kWidth + k;\n"
+         "      e[k] = " + store_expr(dtype, "(v[p * kWidth + k] - mean) * inv_std * (" + scale_at +
+                                               ") + (" + bias_at + ")") + ";\n"
+         "    }\n"
+         "    *reinterpret_cast<uint4*>(y + row * size + (long long)q * kWidth) = raw;\n"
+         "  }\n" +
+         (stats ? "  if (lane == 0 && mean_out != nullptr) mean_out[row] = " +
+                      store_expr(mean_dtype, "mean") +
+                      ";\n"
+                      "  if (lane == 0 && inv_std_out != nullptr) inv_std_out[row] = " +
+                      store_expr(inv_std_dtype, "inv_std") + ";\n"
+                : std::string()) +
+         "}\n";
+}
+
 void lower_layer_normalization(LoweringContext& ctx) {
   const GpuTensor x = required_input(ctx, 0, "X");
   const GpuTensor y = ctx.output(0);
@@ -226,6 +335,39 @@ void lower_layer_normalization(LoweringContext& ctx) {
           : "(" + t + ")0";
   const GpuTensor mean_out = ctx.output_count() > 1 ? ctx.output(1) : GpuTensor{};
   const GpuTensor inv_std_out = ctx.output_count() > 2 ? ctx.output(2) : GpuTensor{};
+  const auto pointer_or_null = [](const GpuTensor& tensor) {
+    return tensor.present() ? KernelArgument::pointer_to(tensor)
+                            : KernelArgument::scalar<std::uint64_t>(0);
+  };
+  const double epsilon = ctx.node().attributes().get_float("epsilon", 1e-5f);
+  const auto same_type = [&](const GpuTensor& p) { return !p.present() || p.dtype == x.dtype; };
+  const auto by_column = [&](const GpuTensor& p) {
+    return !p.present() || broadcast_index(p.shape, x.shape, axis) == "j";
+  };
+  const std::optional<RowGroupShape> group = row_group_shape(x.dtype, size);
+  if (t == "float" && group && y.dtype == x.dtype && same_type(scale) && same_type(bias) &&
+      by_column(scale) && by_column(bias)) {
+    const DType mean_dtype = mean_out.present() ? mean_out.dtype : DType::kFloat32;
+    const DType inv_std_dtype = inv_std_out.present() ? inv_std_out.dtype : DType::kFloat32;
+    const std::string source =
+        row_group_source(*group, size, x.dtype, scale_at, bias_at, mean_dtype, inv_std_dtype,
+                         mean_out.present() || inv_std_out.present());
+    KernelLaunch launch = make_launch(source, "trt_layer_normalization_rows");
+    constexpr std::int64_t kBlock = 256;
+    const std::int64_t threads = rows * group->lanes;
+    launch.grid = {static_cast<std::uint32_t>((threads + kBlock - 1) / kBlock), 1, 1};
+    launch.block = {static_cast<std::uint32_t>(kBlock), 1, 1};
+    launch.arguments = {KernelArgument::pointer_to(x),
+                        pointer_or_null(scale),
+                        pointer_or_null(bias),
+                        KernelArgument::pointer_to(y),
+                        pointer_or_null(mean_out),
+                        pointer_or_null(inv_std_out),
+                        KernelArgument::scalar<long long>(rows),
+                        KernelArgument::scalar<float>(static_cast<float>(epsilon))};
+    ctx.emit_kernel(layer_name(ctx, "layer_normalization"), std::move(launch));
+    return;
+  }
   std::string stats;
   if (mean_out.present())
     stats +=
@@ -246,11 +388,6 @@ void lower_layer_normalization(LoweringContext& ctx) {
   KernelLaunch launch = make_launch(source, "trt_layer_normalization");
   launch.grid = {static_cast<std::uint32_t>(rows), 1, 1};
   launch.block = {row_block(size), 1, 1};
-  const double epsilon = ctx.node().attributes().get_float("epsilon", 1e-5f);
-  const auto pointer_or_null = [](const GpuTensor& tensor) {
-    return tensor.present() ? KernelArgument::pointer_to(tensor)
-                            : KernelArgument::scalar<std::uint64_t>(0);
-  };
   launch.arguments = {KernelArgument::pointer_to(x),
                       pointer_or_null(scale),
                       pointer_or_null(bias),
