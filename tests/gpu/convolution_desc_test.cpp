@@ -209,9 +209,11 @@ TEST(ConvolutionPlan, GraphEngineWithAnOddKnobListIsRefused) {
 
 TEST(EpilogueKernel, SourceCompilesForEveryDtypeWithoutAGpu) {
   for (const DType dtype : {DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
-    const core::CompiledKernel compiled =
-        core::compile_to_cubin(epilogue_kernel_source(), epilogue_kernel_name(dtype), {}, "sm_90");
-    EXPECT_FALSE(compiled.code.empty()) << dtype_name(dtype);
+    for (const bool vector : {false, true}) {
+      const core::CompiledKernel compiled = core::compile_to_cubin(
+          epilogue_kernel_source(), epilogue_kernel_name(dtype, vector), {}, "sm_90");
+      EXPECT_FALSE(compiled.code.empty()) << dtype_name(dtype) << (vector ? " vector" : "");
+    }
   }
   EXPECT_THROW((void)epilogue_kernel_name(DType::kInt32), InvalidArgument);
 }

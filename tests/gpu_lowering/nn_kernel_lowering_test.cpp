@@ -110,6 +110,12 @@ std::vector<std::unique_ptr<NodeUnderTest>> sample_nodes() {
   add("Softmax", std::vector<HostTensor>{random_tensor({5, 1024}, 12, -8.0F, 8.0F)});
   add("Softmax", std::vector<HostTensor>{random_tensor({3, 1025}, 13, -8.0F, 8.0F)});
   add("LogSoftmax", std::vector<HostTensor>{random_tensor({9, 33}, 14)});
+  // YOLOv8's distribution focal loss head: 16 bins along axis 1, 4 x anchors
+  // columns; then strided rows just past the thread-per-row limit (65).
+  add("Softmax", std::vector<HostTensor>{random_tensor({2, 16, 4, 50}, 25, -6.0F, 6.0F)},
+      attrs({{"axis", std::int64_t{1}}}));
+  add("LogSoftmax", std::vector<HostTensor>{random_tensor({2, 65, 3}, 26, -6.0F, 6.0F)},
+      attrs({{"axis", std::int64_t{1}}}));
   add("LogSoftmax", std::vector<HostTensor>{random_tensor({2, 3, 4})},
       attrs({{"axis", std::int64_t{0}}}));
   return n;
@@ -144,9 +150,15 @@ TEST(NnKernelLowering, TrainingBatchNormalizationIsRefused) {
 }
 
 TEST(NnKernelLowering, RowKernelsLaunchOneBlockPerRow) {
+  // Strided rows: short ones a thread each (3 outer x 7 inner rows of 5),
+  // long ones a block each.
   NodeUnderTest softmax("Softmax", {random_tensor({3, 5, 7})}, attrs({{"axis", std::int64_t{1}}}));
   const auto launches = softmax.lower(Precision::kFloat32)->launches();
-  EXPECT_EQ(launches.at(0).grid[0], 21u);  // 3 outer x 7 inner rows of 5
+  EXPECT_EQ(launches.at(0).entry, "trt_softmax_columns");
+  EXPECT_EQ(launches.at(0).grid[0] * launches.at(0).block[0] >= 21u, true);
+  NodeUnderTest long_strided("Softmax", {random_tensor({3, 65, 7})},
+                             attrs({{"axis", std::int64_t{1}}}));
+  EXPECT_EQ(long_strided.lower(Precision::kFloat32)->launches().at(0).grid[0], 21u);
   // Opset 11 coerces to 2-D [3, 35]: contiguous rows of 35, a warp each,
   // eight rows per block.
   NodeUnderTest legacy("Softmax", {random_tensor({3, 5, 7})}, attrs({{"axis", std::int64_t{1}}}),

@@ -39,7 +39,11 @@ ir::Attributes keepdims(std::int64_t k) {
 TEST(ReductionStrategy, FollowsTheLayout) {
   using S = ReduceStrategy;
   EXPECT_EQ(ops::reduction::choose_strategy({64, 512}, {false, true}), S::kWarpPerOutput);
-  EXPECT_EQ(ops::reduction::choose_strategy({512, 64}, {true, false}), S::kThreadPerOutput);
+  EXPECT_EQ(ops::reduction::choose_strategy({512, 64}, {true, false}), S::kColumnSplit);
+  // A spatial mean over NHWC (squeeze-excitation): the channels stay innermost.
+  EXPECT_EQ(ops::reduction::choose_strategy({32, 56, 56, 96}, {false, true, true, false}),
+            S::kColumnSplit);
+  EXPECT_EQ(ops::reduction::choose_strategy({8, 64}, {true, false}), S::kThreadPerOutput);
   EXPECT_EQ(ops::reduction::choose_strategy({4, 100000}, {false, true}), S::kBlockPerOutput);
   EXPECT_EQ(ops::reduction::choose_strategy({100000, 3}, {true, false}), S::kBlockPerOutput);
   EXPECT_EQ(ops::reduction::choose_strategy({4096, 7}, {false, true}), S::kThreadPerOutput);
@@ -53,7 +57,7 @@ TEST(ReductionLowering, EveryKindDtypeAndStrategyCompiles) {
     const ops::GpuTensor in{0, dtype, {6, 5, 7}};
     const ops::GpuTensor out{1, dtype, {6}};
     for (const auto strategy : {ReduceStrategy::kThreadPerOutput, ReduceStrategy::kWarpPerOutput,
-                                ReduceStrategy::kBlockPerOutput}) {
+                                ReduceStrategy::kBlockPerOutput, ReduceStrategy::kColumnSplit}) {
       for (int k = 0; k <= static_cast<int>(GpuReduceKind::kArgMin); ++k) {
         GpuReduction op;
         op.kind = static_cast<GpuReduceKind>(k);
@@ -144,6 +148,10 @@ double summation_depth(const Shape& shape, const std::vector<bool>& mask) {
     case ReduceStrategy::kBlockPerOutput:
       group = 256;
       levels = 10;
+      break;
+    case ReduceStrategy::kColumnSplit:
+      group = ops::reduction::kColumnSplitRows;
+      levels = static_cast<double>(group - 1);  // row 0 merges the others one by one
       break;
   }
   return static_cast<double>((n + group - 1) / group - 1) + levels;
@@ -324,7 +332,9 @@ TEST(ReductionLoweringGpu, EveryStrategyGivesTheSameResult) {
       {{40, 33}, 1},    // warp
       {{40, 3}, 1},     // thread
       {{2, 9000}, 1},   // block
-      {{9000, 2}, 0}};  // block over a strided column
+      {{9000, 2}, 0},   // block over a strided column
+      {{300, 40}, 0},   // column split
+      {{4, 200, 48}, 1}};  // column split, kept dims on both sides
   for (const auto& [shape, axis] : shapes) {
     for (const char* op : {"ReduceSum", "ReduceMax", "ArgMax"}) {
       SCOPED_TRACE(std::string(op) + " " + shape_to_string(shape));

@@ -17,7 +17,9 @@ namespace trtutils::gpu {
 /// __nv_bfloat16) and its name expression for `dtype`; exposed so that a
 /// test can compile it without a GPU.
 const char* epilogue_kernel_source() noexcept;
-std::string epilogue_kernel_name(DType dtype);
+/// `vector`: the variant over whole 16-byte vectors, used when the element
+/// count is a multiple of the vector width.
+std::string epilogue_kernel_name(DType dtype, bool vector = false);
 
 class EpilogueKernel {
  public:
@@ -33,6 +35,8 @@ class EpilogueKernel {
 
  private:
   core::Kernel kernel_;
+  core::Kernel vector_kernel_;
+  std::int64_t vector_width_ = 1;  ///< elements per 16 bytes
 };
 
 }  // namespace trtutils::gpu

@@ -2,7 +2,10 @@
 // exponentials in f32 (f64 for f64). Contiguous rows of at most
 // kWarpRowLimit elements (attention scores: 197 for a ViT-B/16) run one warp
 // per row with the row held in registers: read once, shuffles instead of
-// block barriers, eight rows per block. Other rows run one block per row.
+// block barriers, eight rows per block. Short strided rows (at most
+// kColumnLimit elements `inner` apart, e.g. YOLOv8's DFL softmax over 16
+// bins) run one thread per row, neighbouring threads on neighbouring
+// columns so that every access is coalesced. Other rows run one block per row.
 // Rows as in softmax.cpp:
 // opset < 13 coerces X to 2-D [prod(dims[:axis]), prod(dims[axis:])] (rows
 // contiguous); opset >= 13 normalises along `axis` alone, so a row is
@@ -20,6 +23,43 @@ using namespace gpu_lowering;
 
 constexpr std::int64_t kWarpRowLimit = 1024;  // 32 values per lane at most
 constexpr std::uint32_t kWarpRowsPerBlock = 8;
+constexpr std::int64_t kColumnLimit = 64;     // values a thread holds in registers
+
+/// One thread per strided row of `length` (a constant: the row lives in
+/// registers); rows are numbered so that consecutive threads take
+/// consecutive columns of the same outer index.
+template <bool kLog>
+KernelLaunch column_softmax(DType x_dtype, DType y_dtype, std::int64_t rows, std::int64_t length) {
+  const std::string t = x_dtype == DType::kFloat64 ? "double" : "float";
+  const std::string f = t == "float" ? "f" : "";
+  const std::string n = std::to_string(length);
+  const std::string result =
+      kLog ? "v[k] - max - log" + f + "(sum)" : "exp" + f + "(v[k] - max) / sum";
+  const std::string source =
+      "extern \"C\" __global__ void trt_softmax_columns(const " + ops::gpu::cuda_type(x_dtype) +
+      "* x, " + ops::gpu::cuda_type(y_dtype) +
+      "* y, long long rows, long long inner) {\n"
+      "  for (long long row = trt_tid(); row < rows; row += trt_stride()) {\n"
+      "    const long long base = (row / inner) * " + n + "LL * inner + row % inner;\n"
+      "    " + t + " v[" + n + "];\n"
+      "    " + t + " max = (" + t + ")" +
+      lowest_literal(t == "double" ? DType::kFloat64 : DType::kFloat32) + ";\n"
+      "#pragma unroll\n"
+      "    for (int k = 0; k < " + n + "; ++k) {\n"
+      "      v[k] = (" + t + ")" + ops::gpu::load_expr(x_dtype, "x[base + k * inner]") + ";\n"
+      "      if (v[k] > max) max = v[k];\n"
+      "    }\n"
+      "    " + t + " sum = 0;\n"
+      "#pragma unroll\n"
+      "    for (int k = 0; k < " + n + "; ++k) sum += exp" + f + "(v[k] - max);\n"
+      "#pragma unroll\n"
+      "    for (int k = 0; k < " + n + "; ++k) y[base + k * inner] = " +
+      ops::gpu::store_expr(y_dtype, result) + ";\n"
+      "  }\n}\n";
+  KernelLaunch launch = make_launch(source, "trt_softmax_columns");
+  ops::gpu::set_linear_launch(launch, rows);
+  return launch;
+}
 
 /// One warp per contiguous row of `length` (a constant of the source, so
 /// the per-lane loops unroll).
@@ -98,6 +138,14 @@ void lower_softmax(LoweringContext& ctx) {
     KernelLaunch launch = warp_row_softmax<kLog>(x.dtype, y.dtype, outer, length);
     launch.arguments = {KernelArgument::pointer_to(x), KernelArgument::pointer_to(y),
                         KernelArgument::scalar<long long>(outer)};
+    ctx.emit_kernel(layer_name(ctx, kLog ? "log_softmax" : "softmax"), std::move(launch));
+    return;
+  }
+  if (inner > 1 && length <= kColumnLimit) {
+    KernelLaunch launch = column_softmax<kLog>(x.dtype, y.dtype, outer * inner, length);
+    launch.arguments = {KernelArgument::pointer_to(x), KernelArgument::pointer_to(y),
+                        KernelArgument::scalar<long long>(outer * inner),
+                        KernelArgument::scalar<long long>(inner)};
     ctx.emit_kernel(layer_name(ctx, kLog ? "log_softmax" : "softmax"), std::move(launch));
     return;
   }

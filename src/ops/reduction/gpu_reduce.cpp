@@ -169,12 +169,70 @@ std::uint32_t grid_for(std::int64_t groups) {
   return static_cast<std::uint32_t>(std::clamp<std::int64_t>(groups, 1, 65535LL * 16));
 }
 
+/// kColumnSplit (see gpu_reduce.hpp): threadIdx.x picks the output among 32
+/// neighbours, threadIdx.y the rows of the reduced extent it feeds; row 0
+/// merges the others' states in order and stores.
+KernelLaunch column_split_launch(const GpuReduction& op, const GpuTensor& in, const GpuTensor& out,
+                                 const Layout& layout) {
+  const std::int64_t extent = element_count(layout.reduced);
+  const std::int64_t outputs = element_count(layout.kept);
+  const std::string type = state_type(op.kind, in.dtype);
+  const Pieces p =
+      is_arg(op.kind) ? arg_pieces(op.kind, op.select_last_index, type) : reduce_pieces(op.kind, type);
+  std::string result = p.result;
+  if (op.kind == GpuReduceKind::kMean) result = detail::concat("t / (", type, ")", extent);
+  const std::int64_t rows = kColumnSplitRows;
+  std::ostringstream code;
+  code << gpu::kernel_preamble() << "extern \"C\" __global__ void trt_reduce(const "
+       << gpu::cuda_type(in.dtype) << "* __restrict__ in, " << gpu::cuda_type(out.dtype)
+       << "* __restrict__ out) {\n";
+  for (const auto& [t, name] : p.vars) {
+    code << "  __shared__ " << t << " " << name << "_shared[" << rows << "][32];\n";
+  }
+  code << "  for (long long first = (long long)blockIdx.x * 32; first < " << outputs
+       << "LL; first += (long long)gridDim.x * 32) {\n"
+       << "    const long long o = first + threadIdx.x;\n"
+       << "    const bool valid = o < " << outputs << "LL;\n"
+       << "    long long base = 0;\n"
+       << "    if (valid) {\n"
+       << decompose_code("o", layout.kept, {layout.kept_strides}, {"base"}, "long long")
+       << "    }\n    " << p.init << "\n"
+       << "    for (long long r = threadIdx.y; valid && r < " << extent << "LL; r += " << rows
+       << ") {\n"
+       << "      long long off = base;\n"
+       << decompose_code("r", layout.reduced, {layout.reduced_strides}, {"off"}, "long long")
+       << "      const " << type << " x = (" << type << ")(" << gpu::load_expr(in.dtype, "in[off]")
+       << ");\n      " << p.update << "\n    }\n";
+  for (const auto& [t, name] : p.vars) {
+    code << "    " << name << "_shared[threadIdx.y][threadIdx.x] = " << name << ";\n";
+  }
+  code << "    __syncthreads();\n"
+       << "    if (threadIdx.y == 0 && valid) {\n"
+       << "      for (int row = 1; row < " << rows << "; ++row) {\n";
+  for (const auto& [t, name] : p.vars) {
+    code << "        const " << t << " " << name << "_o = " << name << "_shared[row][threadIdx.x];\n";
+  }
+  code << "        " << p.combine << "\n      }\n"
+       << "      out[o] = " << store_code(out.dtype, is_arg(op.kind) ? "long long" : type, result)
+       << ";\n    }\n    __syncthreads();\n  }\n}\n";
+  KernelLaunch launch;
+  launch.source = code.str();
+  launch.entry = "trt_reduce";
+  launch.grid = {grid_for((outputs + 31) / 32), 1, 1};
+  launch.block = {32, static_cast<std::uint32_t>(rows), 1};
+  launch.arguments = {KernelArgument::pointer_to(in), KernelArgument::pointer_to(out)};
+  return launch;
+}
+
 }  // namespace
 
 ReduceStrategy choose_strategy(const Shape& shape, const std::vector<bool>& reduced) {
   const Layout layout = simplify_layout(shape, reduced);
   const std::int64_t extent = element_count(layout.reduced);
   const std::int64_t outputs = element_count(layout.kept);
+  if (!layout.innermost_reduced && extent >= 64 && outputs >= 32) {
+    return ReduceStrategy::kColumnSplit;
+  }
   if (extent >= 2048 && outputs < 1024) return ReduceStrategy::kBlockPerOutput;
   if (layout.innermost_reduced && extent >= 32) return ReduceStrategy::kWarpPerOutput;
   return ReduceStrategy::kThreadPerOutput;
@@ -188,6 +246,7 @@ KernelLaunch reduction_launch(const GpuReduction& op, const GpuTensor& in, const
   TRTUTILS_CHECK(out.element_count() == outputs, "reduction output has ", out.element_count(),
                  " elements, expected ", outputs);
   const ReduceStrategy strategy = op.strategy.value_or(choose_strategy(in.shape, reduced));
+  if (strategy == ReduceStrategy::kColumnSplit) return column_split_launch(op, in, out, layout);
   std::int64_t group = 1;     // threads per output
   std::int64_t per_block = 1;  // outputs per block
   if (strategy == ReduceStrategy::kWarpPerOutput) {

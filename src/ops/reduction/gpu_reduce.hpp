@@ -33,7 +33,13 @@ enum class GpuReduceKind {
 };
 
 /// How the generated kernel maps work to threads (see the file comment).
-enum class ReduceStrategy { kThreadPerOutput, kWarpPerOutput, kBlockPerOutput };
+/// kColumnSplit: the innermost dim is kept (e.g. a spatial mean over NHWC,
+/// as in squeeze-excitation blocks): a block takes 32 neighbouring outputs
+/// (coalesced loads) and kColumnSplitRows rows of threads share each one's
+/// reduced extent, merged through shared memory. Before it those ran one
+/// thread per output: a few thousand threads for the whole GPU.
+enum class ReduceStrategy { kThreadPerOutput, kWarpPerOutput, kBlockPerOutput, kColumnSplit };
+inline constexpr std::int64_t kColumnSplitRows = 16;
 
 struct GpuReduction {
   GpuReduceKind kind = GpuReduceKind::kSum;
