@@ -70,29 +70,18 @@ struct Linked {
   std::vector<cudaGraphEdgeData> edges;
 };
 
-Linked dependencies_of(cudaGraphNode_t node) {
-  Linked linked;
-  std::size_t count = 0;
-  TRTUTILS_CUDA_CHECK(cudaGraphNodeGetDependencies(node, nullptr, nullptr, &count));
-  linked.nodes.resize(count);
-  linked.edges.resize(count);
-  if (count > 0) {
-    TRTUTILS_CUDA_CHECK(
-        cudaGraphNodeGetDependencies(node, linked.nodes.data(), linked.edges.data(), &count));
-  }
-  return linked;
-}
+using LinkedQuery = cudaError_t (*)(cudaGraphNode_t, cudaGraphNode_t*, cudaGraphEdgeData*,
+                                    std::size_t*);
 
-Linked dependents_of(cudaGraphNode_t node) {
+/// The nodes on one side of `node` and their edges: `query` is
+/// cudaGraphNodeGetDependencies (before) or cudaGraphNodeGetDependentNodes (after).
+Linked linked_by(cudaGraphNode_t node, LinkedQuery query) {
   Linked linked;
   std::size_t count = 0;
-  TRTUTILS_CUDA_CHECK(cudaGraphNodeGetDependentNodes(node, nullptr, nullptr, &count));
+  TRTUTILS_CUDA_CHECK(query(node, nullptr, nullptr, &count));
   linked.nodes.resize(count);
   linked.edges.resize(count);
-  if (count > 0) {
-    TRTUTILS_CUDA_CHECK(
-        cudaGraphNodeGetDependentNodes(node, linked.nodes.data(), linked.edges.data(), &count));
-  }
+  if (count > 0) TRTUTILS_CUDA_CHECK(query(node, linked.nodes.data(), linked.edges.data(), &count));
   return linked;
 }
 
@@ -122,8 +111,8 @@ void replace_one(cudaGraph_t graph, cudaGraphNode_t memset, const Kernel& kernel
   node_params.blockDim = dim3(kThreads);
   node_params.kernelParams = const_cast<void**>(args.pointers().data());
 
-  const Linked before = dependencies_of(memset);
-  const Linked after = dependents_of(memset);
+  const Linked before = linked_by(memset, &cudaGraphNodeGetDependencies);
+  const Linked after = linked_by(memset, &cudaGraphNodeGetDependentNodes);
   cudaGraphNode_t replacement = nullptr;
   TRTUTILS_CUDA_CHECK(cudaGraphAddKernelNode(&replacement, graph, nullptr, 0, &node_params));
   for (std::size_t i = 0; i < before.nodes.size(); ++i) {

@@ -65,6 +65,12 @@ void set_linear_launch(KernelLaunch& launch, std::int64_t elements, std::uint32_
   launch.block = {block, 1, 1};
 }
 
+std::int64_t vector_elements(DType dtype) {
+  if (dtype == DType::kFloat32) return 4;
+  if (dtype == DType::kFloat16 || dtype == DType::kBFloat16) return 8;
+  return 0;
+}
+
 std::string identifier(const std::string& text) {
   std::string out;
   for (char c : text) {

@@ -34,6 +34,12 @@ const std::string& kernel_preamble();
 /// most 65535*16 blocks; kernels loop `for (i = tid(); i < n; i += stride())`.
 void set_linear_launch(KernelLaunch& launch, std::int64_t elements, std::uint32_t block = 256);
 
+/// Elements of `dtype` in one 16-byte (uint4) access for the float types a
+/// vectorised kernel handles (f32: 4, f16 / bf16: 8), 0 for any other.
+/// Every tensor starts 16-byte aligned (arena offsets are 256-aligned,
+/// bound pointers are checked), so whole vectors of a tensor are aligned.
+std::int64_t vector_elements(DType dtype);
+
 /// A name safe as a C identifier, derived from `text` (for entry names).
 std::string identifier(const std::string& text);
 

@@ -110,26 +110,12 @@ ConvolutionActivation convolution_activation(const FusedEpilogue& e) {
   return {conv::kIdentity, 6.0, false};
 }
 
-namespace {
-
-/// Elements per 16-byte access of a tensor the activation can run on in
-/// whole vectors (f32 / f16 / bf16 whose count divides), else 0. Every
-/// tensor starts 16-byte aligned (arena offsets are 256-aligned, bound
-/// pointers are checked), so the vectors are aligned too.
-std::int64_t vector_elements(const GpuTensor& y) {
-  std::int64_t width = 0;
-  if (y.dtype == DType::kFloat32) width = 4;
-  if (y.dtype == DType::kFloat16 || y.dtype == DType::kBFloat16) width = 8;
-  return width > 0 && y.element_count() % width == 0 ? width : 0;
-}
-
-}  // namespace
-
 void emit_activation_in_place(LoweringContext& ctx, const FusedEpilogue& e, const GpuTensor& y) {
   if (e.is_identity()) return;
   const std::string compute = y.dtype == DType::kFloat64 ? "double" : "float";
   const std::string type = ops::gpu::cuda_type(y.dtype);
-  if (const std::int64_t width = vector_elements(y); width > 0) {
+  if (const std::int64_t width = ops::gpu::vector_elements(y.dtype);
+      width > 0 && y.element_count() % width == 0) {
     // 16-byte loads and stores: an element-wise pass over f16 runs at twice
     // the bandwidth it reaches with 2-byte accesses.
     const std::string w = std::to_string(width);

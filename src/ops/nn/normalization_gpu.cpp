@@ -211,8 +211,7 @@ struct RowGroupShape {
 /// throughout, rows a whole number of vectors, at most 16 vectors a thread.
 std::optional<RowGroupShape> row_group_shape(DType dtype, std::int64_t size) {
   RowGroupShape s;
-  if (dtype == DType::kFloat32) s.width = 4;
-  if (dtype == DType::kFloat16 || dtype == DType::kBFloat16) s.width = 8;
+  s.width = static_cast<int>(ops::gpu::vector_elements(dtype));
   if (s.width == 0 || size % s.width != 0) return std::nullopt;
   const std::int64_t vectors = size / s.width;
   // About four vectors a thread for short rows (ConvNeXt's 96 channels: 4
@@ -339,6 +338,10 @@ void lower_layer_normalization(LoweringContext& ctx) {
     return tensor.present() ? KernelArgument::pointer_to(tensor)
                             : KernelArgument::scalar<std::uint64_t>(0);
   };
+  // Both kernels take x, scale, bias, y, mean_out, inv_std_out first.
+  const std::vector<KernelArgument> tensor_arguments = {
+      KernelArgument::pointer_to(x), pointer_or_null(scale),    pointer_or_null(bias),
+      KernelArgument::pointer_to(y), pointer_or_null(mean_out), pointer_or_null(inv_std_out)};
   const double epsilon = ctx.node().attributes().get_float("epsilon", 1e-5f);
   const auto same_type = [&](const GpuTensor& p) { return !p.present() || p.dtype == x.dtype; };
   const auto by_column = [&](const GpuTensor& p) {
@@ -357,14 +360,9 @@ void lower_layer_normalization(LoweringContext& ctx) {
     const std::int64_t threads = rows * group->lanes;
     launch.grid = {static_cast<std::uint32_t>((threads + kBlock - 1) / kBlock), 1, 1};
     launch.block = {static_cast<std::uint32_t>(kBlock), 1, 1};
-    launch.arguments = {KernelArgument::pointer_to(x),
-                        pointer_or_null(scale),
-                        pointer_or_null(bias),
-                        KernelArgument::pointer_to(y),
-                        pointer_or_null(mean_out),
-                        pointer_or_null(inv_std_out),
-                        KernelArgument::scalar<long long>(rows),
-                        KernelArgument::scalar<float>(static_cast<float>(epsilon))};
+    launch.arguments = tensor_arguments;
+    launch.arguments.push_back(KernelArgument::scalar<long long>(rows));
+    launch.arguments.push_back(KernelArgument::scalar<float>(static_cast<float>(epsilon)));
     ctx.emit_kernel(layer_name(ctx, "layer_normalization"), std::move(launch));
     return;
   }
@@ -388,13 +386,8 @@ void lower_layer_normalization(LoweringContext& ctx) {
   KernelLaunch launch = make_launch(source, "trt_layer_normalization");
   launch.grid = {static_cast<std::uint32_t>(rows), 1, 1};
   launch.block = {row_block(size), 1, 1};
-  launch.arguments = {KernelArgument::pointer_to(x),
-                      pointer_or_null(scale),
-                      pointer_or_null(bias),
-                      KernelArgument::pointer_to(y),
-                      pointer_or_null(mean_out),
-                      pointer_or_null(inv_std_out),
-                      KernelArgument::scalar<long long>(size)};
+  launch.arguments = tensor_arguments;
+  launch.arguments.push_back(KernelArgument::scalar<long long>(size));
   launch.arguments.push_back(t == "double"
                                  ? KernelArgument::scalar<double>(epsilon)
                                  : KernelArgument::scalar<float>(static_cast<float>(epsilon)));
