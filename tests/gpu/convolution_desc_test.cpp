@@ -2,6 +2,8 @@
 // ConvolutionPlan's refusals: all decided on the CPU before any GPU work.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <string>
 
 #include "gpu/test_util.hpp"
@@ -95,6 +97,19 @@ TEST(ConvolutionDesc, Tf32IsOnlyForF32) {
   desc.input_dtype = desc.filter_dtype = desc.output_dtype = DType::kFloat16;
   desc.allow_tf32 = true;
   EXPECT_TRUE(contains(invalid_message(desc), "allow_tf32 applies to f32 only"));
+}
+
+TEST(ConvolutionDesc, ActivationParametersAreChecked) {
+  ConvolutionDesc desc = conv_3x3();
+  desc.activation = Activation::kClippedRelu;
+  desc.clip_ceiling = 0.0f;
+  EXPECT_TRUE(contains(invalid_message(desc), "clipped ReLU needs a positive ceiling, got 0"));
+  desc = conv_3x3();
+  desc.activation = Activation::kLeakyRelu;
+  desc.leaky_slope = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(contains(invalid_message(desc), "leaky ReLU needs a finite slope"));
+  desc.leaky_slope = 0.2f;
+  EXPECT_NO_THROW(validate(desc));
 }
 
 TEST(ConvolutionDesc, BadGeometryIsRefused) {
